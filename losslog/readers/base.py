@@ -1,0 +1,260 @@
+"""What every reader is, and the helpers they share to build a tidy run table.
+
+A reader answers two questions cheaply and separately: "is this path mine?" (``sniff``, from the
+name and the first bytes only) and "read it into runs" (``read``). Keeping detection cheap lets a
+folder of thousands of files be walked quickly, and a big file is read once, by ``read``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from losslog import naming
+from losslog.model import COLUMNS, Run
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: How many leading bytes ``sniff`` gets to look at.
+HEAD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a reader may look at to decide whether a path is its own."""
+
+    path: Path
+    is_dir: bool
+    head: bytes  # first HEAD_BYTES of a file; b"" for a folder
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def text_head(self) -> str:
+        """The head decoded leniently (BOM stripped), for text formats."""
+        return self.head.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+    @property
+    def first_line(self) -> str:
+        return self.text_head.splitlines()[0] if self.text_head.strip() else ""
+
+
+class Reader(Protocol):
+    """A family of formats."""
+
+    #: stable name used by ``--format NAME`` and in reports ("keras-csv")
+    name: str
+    #: one line for ``losslog formats``
+    description: str
+    #: file or folder names it matches, for ``losslog formats`` (documentation only)
+    patterns: tuple[str, ...]
+    #: a one-line example of the content
+    example: str
+    #: True when the reader claims folders (TensorBoard run dirs, MLflow stores), False for files
+    reads_dirs: bool
+
+    def sniff(self, probe: Probe) -> int:
+        """0 when the path is not ours; otherwise a confidence, higher wins (10..100)."""
+        ...
+
+    def read(self, path: Path) -> list[Run]:
+        """Read the path into runs. ``Run.name`` is the run's name *within* the path: "" when the
+        path is one run; discovery prefixes it with the path's own name."""
+        ...
+
+
+def make_probe(path: Path) -> Probe:
+    if path.is_dir():
+        return Probe(path, True, b"")
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    return Probe(path, False, head)
+
+
+def empty_frame() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "metric": pd.Series([], dtype=object),
+            "split": pd.Series([], dtype=object),
+            "step": pd.Series([], dtype="float64"),
+            "epoch": pd.Series([], dtype="float64"),
+            "value": pd.Series([], dtype="float64"),
+            "wall_time": pd.Series([], dtype="float64"),
+            "tag": pd.Series([], dtype=object),
+        }
+    )
+
+
+def tidy_series(
+    tag: str,
+    steps: object,
+    values: object,
+    epochs: object = None,
+    wall_times: object = None,
+    split: str | None = None,
+    default_split: str = "train",
+    name: naming.MetricName | None = None,
+) -> pd.DataFrame:
+    """One tag's points as a tidy frame; its name is parsed once for the whole series."""
+    import pandas as pd
+
+    mn = name or naming.parse(tag, split=split, default_split=default_split)
+    v = np.asarray(values, dtype="float64")
+    n = len(v)
+    s = np.asarray(steps, dtype="float64") if steps is not None else np.arange(n, dtype="float64")
+    e = np.asarray(epochs, dtype="float64") if epochs is not None else np.full(n, np.nan)
+    w = np.asarray(wall_times, dtype="float64") if wall_times is not None else np.full(n, np.nan)
+    return pd.DataFrame(
+        {
+            "metric": pd.Series([mn.metric] * n, dtype=object),
+            "split": pd.Series([mn.split] * n, dtype=object),
+            "step": s,
+            "epoch": e,
+            "value": v,
+            "wall_time": w,
+            "tag": pd.Series([tag] * n, dtype=object),
+        }
+    )
+
+
+def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    import pandas as pd
+
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_frame()
+    out = pd.concat(frames, ignore_index=True)
+    return out[list(COLUMNS)]
+
+
+def tidy_from_wide(
+    wide: pd.DataFrame,
+    step_col: str | None,
+    epoch_col: str | None = None,
+    wall_col: str | None = None,
+    skip: tuple[str, ...] = (),
+    split_for: dict[str, str] | None = None,
+    default_split: str = "train",
+    present: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Melt a wide table (a column per metric) into the tidy table.
+
+    ``wide`` holds floats where a value was logged and ``pd.NA``/missing where the cell was empty
+    (sparse Lightning rows, Keras ``NA``): those are absences, not values, and produce no point.
+    A logged ``nan`` is a value, not an absence: pass ``present`` (from ``numeric_cells``) to say
+    which cells were written; without it, NaN cells count as absent.
+    """
+    frames = []
+    meta_cols = {c for c in (step_col, epoch_col, wall_col) if c}
+    steps = wide[step_col].to_numpy(dtype="float64") if step_col else np.arange(len(wide), dtype="float64")
+    epochs = wide[epoch_col].to_numpy(dtype="float64") if epoch_col else None
+    walls = wide[wall_col].to_numpy(dtype="float64") if wall_col else None
+    for col in wide.columns:
+        if col in meta_cols or col in skip:
+            continue
+        mask = (present or {}).get(str(col))
+        if mask is None:
+            mask = ~wide[col].isna().to_numpy()
+        if not mask.any():
+            continue
+        values = wide[col].to_numpy(dtype="float64", na_value=np.nan)
+        frames.append(
+            tidy_series(
+                str(col),
+                steps[mask],
+                values[mask],
+                epochs[mask] if epochs is not None else None,
+                walls[mask] if walls is not None else None,
+                split=(split_for or {}).get(str(col)),
+                default_split=default_split,
+            )
+        )
+    return concat_frames(frames)
+
+
+MISSING_CELLS = frozenset({"", "na", "n/a", "null", "none", "-", "nat", "<na>"})
+_NONFINITE = {
+    "nan": np.nan,
+    "+nan": np.nan,
+    "-nan": np.nan,
+    "inf": np.inf,
+    "+inf": np.inf,
+    "-inf": -np.inf,
+    "infinity": np.inf,
+    "+infinity": np.inf,
+    "-infinity": -np.inf,
+}
+
+
+def numeric_cells(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a column of raw strings: (values, present).
+
+    Empty/``NA`` cells are *absent* (no point); ``nan``/``inf`` are *present* non-finite values
+    (divergence evidence, kept); text that is no number is absent too.
+    """
+    import pandas as pd
+
+    s = texts.astype(object).where(texts.notna(), "")
+    stripped = s.map(lambda x: str(x).strip())
+    lowered = stripped.str.lower()
+    missing = lowered.isin(MISSING_CELLS).to_numpy()
+    nonfinite = lowered.map(_NONFINITE.get)
+    nums = pd.to_numeric(stripped.where(~lowered.isin(_NONFINITE.keys()), None), errors="coerce")
+    values = nums.to_numpy(dtype="float64", na_value=np.nan)
+    nf_mask = lowered.isin(_NONFINITE.keys()).to_numpy()
+    values[nf_mask] = nonfinite[nf_mask].to_numpy(dtype="float64")
+    present = ~missing & (nf_mask | ~np.isnan(values))
+    return values, present
+
+
+def drop_replaced(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Resumed and appended logs: when a tag's step goes back, the new points replace the old.
+
+    Same rule as TensorBoard's data server: a point is dropped when a *later* point of the same tag
+    has a step at or before it. Rows must be in file (write) order. Returns the kept rows and how
+    many were replaced.
+    """
+    if frame.empty:
+        return frame, 0
+    keep = np.ones(len(frame), dtype=bool)
+    for _, idx in frame.groupby("tag", sort=False).indices.items():
+        steps = frame["step"].to_numpy()[idx]
+        # suffix minimum of the steps strictly after each point
+        after = np.minimum.accumulate(steps[::-1])[::-1]
+        later_min = np.append(after[1:], np.inf)
+        keep[idx] = steps < later_min
+    dropped = int((~keep).sum())
+    if dropped:
+        frame = frame[keep].reset_index(drop=True)
+    return frame, dropped
+
+
+def finish_run(
+    frame: pd.DataFrame,
+    fmt: str,
+    source: Path,
+    name: str = "",
+    meta: dict[str, object] | None = None,
+    warnings: list[str] | None = None,
+) -> Run:
+    """Wrap a frame (rows in write order, every point kept) in a Run.
+
+    Readers never apply the replace-on-restart rule themselves: discovery does, once, so that
+    ``--keep-all`` works the same for every format.
+    """
+    return Run(
+        name=name,
+        source=str(source),
+        format=fmt,
+        frame=frame.reset_index(drop=True),
+        meta=dict(meta or {}),
+        warnings=list(warnings or []),
+    )
