@@ -42,7 +42,7 @@ _LR_RE = re.compile(r"^(lr|learning[_\- ]?rate)([\-_/].*)?$|^lr[\-/]", re.IGNORE
 _LOSS_TOKENS = re.compile(
     r"^(loss|losses|mse|mae|rmse|msle|mape|smape|nll|nlll|cross_?entropy|crossentropy|xent|ce|bce|"
     r"hinge|error|err|errors|perplexity|ppl|wer|cer|kl|kld|kl_div|bpb|bpc|bpd|huber|l1|l2|"
-    r"distance|fid|cost|objective|logloss)$",
+    r"distance|fid|cost|objective|logloss|false_negative|false_positive|fnr|fpr)$",
     re.IGNORECASE,
 )
 _ACCURACY_TOKENS = re.compile(
@@ -50,7 +50,7 @@ _ACCURACY_TOKENS = re.compile(
     r"auc|auroc|roc_auc|auprc|precision|recall|prec|rec|sensitivity|specificity|iou|miou|"
     r"map|map\d+|map\d+_\d+|ap|ap\d+|apl|aps|apm|dice|bleu|bleu\d|rouge|rouge\d|rougel|rougelsum|"
     r"meteor|chrf|r2|ndcg|mrr|mcc|kappa|psnr|ssim|spearman|spearmanr|pearson|pearsonr|matthews_correlation|"
-    r"exact_match|em|jaccard|reward|return|correct|hit|hits|fitness)$",
+    r"exact_match|em|jaccard|reward|return|correct|hit|hits|fitness|aacc|macc|acc_seg|mdice|mfscore)$",
     re.IGNORECASE,
 )
 _OTHER_TOKENS = re.compile(
@@ -63,6 +63,18 @@ _MULTIWORD_OTHER_RE = re.compile(
     r"(samples_per_second|steps_per_second|tokens_per_second|per_sec|_runtime$|^runtime|total_flos)"
 )
 _ALIASES = {"acc": "accuracy", "learning_rate": "lr", "learning-rate": "lr"}
+
+# Evaluator result groups: detectron2 writes COCO results as "bbox/AP", "segm/AP50"; mmengine as
+# "coco/bbox_mAP", "pascal_voc/mAP". These numbers only ever come from an evaluation pass.
+_EVAL_GROUP_RE = re.compile(
+    r"^(bbox|segm|keypoints|sem_seg|panoptic_seg|coco|pascal_voc|voc|cityscapes|lvis)/(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+# Ultralytics suffixes its validation metrics with the task: (B)ox, (M)ask, (P)ose, (O)BB.
+_ULTRALYTICS_TASK_RE = re.compile(r"^(?P<rest>.+)\((?P<task>[A-Z])\)$")
+_ULTRALYTICS_TASKS = {"B": "", "M": "mask", "P": "pose", "O": "obb"}
+# Words that only look like a split/granularity suffix: "global_step" is an x axis, not a metric.
+_NOT_GRANULARITY = frozenset({"global", "num", "total", "per"})
 
 
 @dataclass(frozen=True)
@@ -143,10 +155,16 @@ def parse(tag: str, split: str | None = None, default_split: str = "train") -> M
     if name.lower().startswith("metrics/"):
         name = name[len("metrics/") :]
         forced_split = forced_split or "val"
+        mt = _ULTRALYTICS_TASK_RE.match(name)
+        if mt and mt.group("task") in _ULTRALYTICS_TASKS:
+            task = _ULTRALYTICS_TASKS[mt.group("task")]
+            name = f"{mt.group('rest')}_{task}" if task else mt.group("rest")
+    elif _EVAL_GROUP_RE.match(name):
+        forced_split = forced_split or "val"
     found_split, rest = split_of(name)
     granularity = ""
     m = _GRANULARITY_RE.match(rest)
-    if m and not _LR_RE.match(rest):
+    if m and not _LR_RE.match(rest) and m.group("rest").lower() not in _NOT_GRANULARITY:
         granularity, rest = m.group("gran"), m.group("rest")
         # Lightning names like "train_loss_epoch": the split may sit before the granularity suffix.
         if not found_split:

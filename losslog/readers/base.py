@@ -208,7 +208,7 @@ def numeric_cells(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     missing = lowered.isin(MISSING_CELLS).to_numpy()
     nonfinite = lowered.map(_NONFINITE.get)
     nums = pd.to_numeric(stripped.where(~lowered.isin(_NONFINITE.keys()), None), errors="coerce")
-    values = nums.to_numpy(dtype="float64", na_value=np.nan)
+    values = np.array(nums.to_numpy(dtype="float64", na_value=np.nan), dtype="float64", copy=True)
     nf_mask = lowered.isin(_NONFINITE.keys()).to_numpy()
     values[nf_mask] = nonfinite[nf_mask].to_numpy(dtype="float64")
     present = ~missing & (nf_mask | ~np.isnan(values))

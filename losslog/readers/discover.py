@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from losslog.errors import InputError, LossLogError
+from losslog.errors import InputError, LossLogError, ParseError
 from losslog.model import Run
 from losslog.readers import registry
 from losslog.readers.base import Reader, drop_replaced, make_probe
@@ -35,6 +35,9 @@ GENERIC_NAMES = frozenset(
         "losses.csv",
     }
 )
+#: Set by ``--traceback``: let unexpected reader exceptions propagate with their stack.
+RAISE_UNEXPECTED = False
+
 _SKIP_DIRS = re.compile(r"^(\..*|__pycache__|node_modules|site-packages)$")
 _HF_CHECKPOINT = re.compile(r"^checkpoint-\d+$")
 
@@ -78,8 +81,13 @@ def _read_one(
             exc.source = str(path)
         out.errors.append(exc)
         return
-    except (OSError, UnicodeError) as exc:
+    except OSError as exc:
         out.errors.append(InputError(f"cannot read: {exc.strerror or exc}", path))
+        return
+    except Exception as exc:  # a reader tripped on input it did not foresee: report, go on
+        if RAISE_UNEXPECTED:
+            raise
+        out.errors.append(ParseError(f"could not parse ({type(exc).__name__}: {exc})", path))
         return
     for run in runs:
         if run.frame.empty:

@@ -15,6 +15,13 @@ from losslog.readers.base import Probe, Reader, make_probe
 
 #: "module:Class" of every reader, most specific first (ties in confidence go to the earlier one).
 READER_PATHS: tuple[str, ...] = (
+    "losslog.readers.huggingface:HuggingFaceReader",
+    "losslog.readers.lightning:LightningCsvReader",
+    "losslog.readers.ultralytics:UltralyticsReader",
+    "losslog.readers.fastai:FastaiReader",
+    "losslog.readers.tb_download:TensorBoardDownloadFolderReader",
+    "losslog.readers.tb_download:TensorBoardCsvReader",
+    "losslog.readers.tb_download:TensorBoardJsonReader",
     "losslog.readers.keras_csv:KerasCsvReader",
     "losslog.readers.wide_csv:WideCsvReader",
 )

@@ -1,0 +1,170 @@
+"""Per-metric numbers: first, last, best and where, change, and the trend at the end of the run."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from losslog.analysis.smoothing import tb_smooth
+from losslog.naming import MetricName, display_name
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Series:
+    """One metric's points in step order, with what its name means."""
+
+    name: MetricName
+    steps: np.ndarray
+    epochs: np.ndarray
+    values: np.ndarray
+    wall_times: np.ndarray
+
+    @property
+    def tag(self) -> str:
+        return self.name.tag
+
+    @property
+    def display(self) -> str:
+        return display_name(self.name.split, self.name.metric)
+
+    def epoch_at(self, i: int) -> float | None:
+        e = float(self.epochs[i])
+        return e if math.isfinite(e) else None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def series_from_frame(frame: pd.DataFrame, tag: str, name: MetricName) -> Series:
+    sub = frame[frame["tag"] == tag].sort_values("step", kind="stable")
+    return Series(
+        name=name,
+        steps=sub["step"].to_numpy(dtype="float64"),
+        epochs=sub["epoch"].to_numpy(dtype="float64"),
+        values=sub["value"].to_numpy(dtype="float64"),
+        wall_times=sub["wall_time"].to_numpy(dtype="float64"),
+    )
+
+
+def best_index(values: np.ndarray, goal: str | None) -> int | None:
+    """Index of the best finite value (first one on ties, as EarlyStopping keeps the first)."""
+    finite = np.isfinite(values)
+    if not finite.any() or goal is None:
+        return None
+    masked = np.where(finite, values, np.inf if goal == "min" else -np.inf)
+    return int(np.argmin(masked) if goal == "min" else np.argmax(masked))
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    name: str  # the raw tag
+    display: str  # split_metric, e.g. val_loss
+    metric: str
+    split: str
+    kind: str
+    goal: str | None
+    granularity: str
+    points: int
+    nonfinite: int
+    first: float | None
+    last: float | None
+    best: float | None
+    best_step: float | None
+    best_epoch: float | None
+    first_step: float | None
+    last_step: float | None
+    last_epoch: float | None
+    relative_change: float | None  # (last - first) / |first| over finite values
+    trend: str  # improving | worsening | flat | rising | falling | n/a (over the last part of the run)
+    tail_change: float | None  # relative change of the smoothed curve over the last part
+    sparkline_values: tuple[float, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("sparkline_values")
+        return d
+
+
+def _f(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def summarize(series: Series, smooth: float, tail_fraction: float) -> MetricSummary:
+    v = series.values
+    n = len(v)
+    finite = np.isfinite(v)
+    fv = v[finite]
+    goal = series.name.goal
+    bi = best_index(v, goal)
+    first = _f(fv[0]) if len(fv) else None
+    last = _f(float(v[-1])) if n else None
+    rel: float | None = None
+    if len(fv) >= 2 and fv[0] != 0:
+        rel = float((fv[-1] - fv[0]) / abs(fv[0]))
+    trend, tail = _trend(v, goal, smooth, tail_fraction)
+    return MetricSummary(
+        name=series.tag,
+        display=series.display,
+        metric=series.name.metric,
+        split=series.name.split,
+        kind=series.name.kind,
+        goal=goal,
+        granularity=series.name.granularity,
+        points=n,
+        nonfinite=int((~finite).sum()),
+        first=first,
+        last=last,
+        best=_f(float(v[bi])) if bi is not None else None,
+        best_step=_f(float(series.steps[bi])) if bi is not None else None,
+        best_epoch=series.epoch_at(bi) if bi is not None else None,
+        first_step=_f(float(series.steps[0])) if n else None,
+        last_step=_f(float(series.steps[-1])) if n else None,
+        last_epoch=series.epoch_at(n - 1) if n else None,
+        relative_change=rel,
+        trend=trend,
+        tail_change=tail,
+        sparkline_values=tuple(_spark_sample(v)),
+    )
+
+
+def _trend(values: np.ndarray, goal: str | None, smooth: float, tail_fraction: float) -> tuple[str, float | None]:
+    finite = values[np.isfinite(values)]
+    if len(finite) < 3:
+        return "n/a", None
+    sm = tb_smooth(finite, smooth)
+    k = max(3, int(round(len(sm) * tail_fraction)))
+    k = min(k, len(sm))
+    start, end = sm[-k], sm[-1]
+    # Relative to where the tail starts, so a loss that fell from 0.020 to 0.018 reads -10%,
+    # not "flat" next to the 1.3 it started the run at; near zero, relative to the range.
+    span = abs(float(np.nanmax(sm)) - float(np.nanmin(sm)))
+    scale = abs(start) if abs(start) > 1e-3 * span else max(span, 1e-12)
+    change = float((end - start) / scale)
+    if abs(change) < 0.01:
+        return "flat", change
+    if goal is None:
+        return ("rising" if change > 0 else "falling"), change
+    better = change < 0 if goal == "min" else change > 0
+    return ("improving" if better else "worsening"), change
+
+
+def _spark_sample(values: np.ndarray, width: int = 40) -> list[float]:
+    """Up to ``width`` values for a sparkline: bucket means, NaN where a bucket had non-finite."""
+    n = len(values)
+    if n <= width:
+        return [float(x) for x in values]
+    edges = np.linspace(0, n, width + 1).astype(int)
+    out = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        chunk = values[a:b]
+        if not np.isfinite(chunk).all():
+            out.append(float("nan"))
+        else:
+            out.append(float(chunk.mean()))
+    return out

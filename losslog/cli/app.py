@@ -1,0 +1,109 @@
+"""The typer app, its global options, and the one place where errors become exit codes.
+
+Commands live in sibling modules (report_cmd, plot_cmd, check_cmd ...) and register themselves on
+``app``; each is wrapped in ``handle_errors`` so that CliRunner tests and the real console script
+behave identically.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from losslog import __version__
+from losslog.errors import ExitCode, LossLogError
+
+app = typer.Typer(
+    name="losslog",
+    help=(
+        "Read training logs (CSV, JSON, TensorBoard ...), say what happened, and gate CI on it.\n\n"
+        "Exit codes: 0 fine; 1 a gate failed (check, --fail-on, --assert); "
+        "2 usage error or unreadable input; 3 internal error."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class State:
+    """Global flags set by the app callback."""
+
+    traceback: bool = False
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: ExitCode = ExitCode.BAD_INPUT) -> typer.Exit:
+    """Print a one-line error on stderr and return the Exit to raise."""
+    typer.echo(f"losslog: error: {message}", err=True)
+    return typer.Exit(int(code))
+
+
+def handle_errors(func: F) -> F:
+    """Turn LossLogError into a one-line message and its exit code; bugs into exit 3.
+
+    ``--traceback`` lets every exception through with its stack, for bug reports.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except LossLogError as exc:
+            if State.traceback:
+                raise
+            raise fail(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except BrokenPipeError:
+            raise typer.Exit(int(ExitCode.OK)) from None
+        except Exception as exc:
+            if State.traceback:
+                raise
+            raise fail(
+                f"internal error ({type(exc).__name__}: {exc}); rerun with --traceback and report it",
+                ExitCode.INTERNAL,
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"losslog {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    traceback: Annotated[bool, typer.Option("--traceback", help="Show the full Python traceback on errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """losslog: training-log analyzer."""
+    State.traceback = traceback
+    if traceback:
+        from losslog.readers import discover
+
+        discover.RAISE_UNEXPECTED = True
+
+
+def main() -> None:
+    """Console-script entry point."""
+    from losslog.cli import commands  # noqa: F401  (registers the commands)
+
+    try:
+        app(prog_name="losslog")
+    except KeyboardInterrupt:
+        sys.exit(int(ExitCode.INTERRUPTED))

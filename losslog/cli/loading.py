@@ -1,0 +1,42 @@
+"""Reading the paths a command was given, with progress on stderr and nothing on stdout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from losslog.analysis import AnalysisOptions
+from losslog.readers.discover import Discovery, discover
+from losslog.report import Report, build_report
+
+
+def stderr_console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def load_runs(paths: list[Path], log_format: str | None, keep_all: bool, verbose: bool) -> Discovery:
+    """Discover runs; a spinner on stderr (only on a terminal) names the file being read."""
+    console = stderr_console()
+    if console.is_terminal:
+        with console.status("reading logs …") as status:
+
+            def on_path(p: Path) -> None:
+                status.update(f"reading {p}")
+
+            found = discover(paths, fmt=log_format, keep_all=keep_all, on_path=on_path)
+    else:
+        found = discover(paths, fmt=log_format, keep_all=keep_all)
+    if verbose:
+        for p in found.ignored:
+            console.print(f"skipped (not a log): {p}", style="dim")
+        for run in found.runs:
+            console.print(f"read {run.source} as {run.format}: run {run.name!r}, {len(run.frame)} points", style="dim")
+    return found
+
+
+def load_report(
+    paths: list[Path], log_format: str | None, keep_all: bool, verbose: bool, options: AnalysisOptions
+) -> Report:
+    found = load_runs(paths, log_format, keep_all, verbose)
+    return build_report(found.runs, found.errors, options)

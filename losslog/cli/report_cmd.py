@@ -1,0 +1,180 @@
+"""``losslog report``, ``losslog export`` and ``losslog formats``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from losslog.cli.app import app, handle_errors
+from losslog.cli.common import (
+    ClassesOpt,
+    GoalOpt,
+    KeepAllOpt,
+    LogFormatOpt,
+    MinDeltaOpt,
+    ModeOpt,
+    MonitorOpt,
+    OutputOpt,
+    PathsArg,
+    PatienceOpt,
+    SmoothOpt,
+    VerboseOpt,
+    analysis_options,
+    split_format,
+    write_output,
+)
+from losslog.cli.loading import load_report, load_runs, stderr_console
+from losslog.errors import ExitCode, UsageError
+from losslog.report import Report
+
+REPORT_FORMATS = ("text", "json", "markdown", "html")
+
+
+def report_exit_code(report: Report) -> int:
+    """2 when any input could not be read (the good runs are still reported), else 0."""
+    if report.errors or not report.runs:
+        return int(ExitCode.BAD_INPUT)
+    return int(ExitCode.OK)
+
+
+def print_errors_to_stderr(report: Report) -> None:
+    for e in report.errors:
+        typer.echo(f"losslog: error: {e.source}: {e.message}", err=True)
+
+
+@app.command()
+@handle_errors
+def report(
+    paths: PathsArg,
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="text (default), json, markdown or html.")
+    ] = None,
+    output: OutputOpt = None,
+    embed: Annotated[bool, typer.Option("--embed", help="Markdown: embed the chart as base64 instead of a file.")] = False,
+    log_format: LogFormatOpt = None,
+    keep_all: KeepAllOpt = False,
+    smooth: SmoothOpt = 0.6,
+    monitor: MonitorOpt = None,
+    mode: ModeOpt = None,
+    goal: GoalOpt = None,
+    patience: PatienceOpt = 3,
+    min_delta: MinDeltaOpt = 0.0,
+    classes: ClassesOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """What happened in each run: the verdict, the best checkpoint, every metric's trend.
+
+    Exit code 0, or 2 when an input could not be read (the other runs are still reported).
+    """
+    out_format, forced = split_format(format, REPORT_FORMATS, "text")
+    options = analysis_options(smooth, monitor, mode, goal, patience, min_delta, classes)
+    rep = load_report(paths, log_format or forced, keep_all, verbose, options)
+    if out_format == "json":
+        from losslog.render.json_render import render_json
+
+        write_output(render_json(rep), output)
+        print_errors_to_stderr(rep)
+    elif out_format == "markdown":
+        from losslog.render.markdown import render_markdown
+
+        charts = _markdown_charts(rep, output, embed)
+        write_output(render_markdown(rep, charts), output)
+        print_errors_to_stderr(rep)
+    elif out_format == "html":
+        html = _html_report(rep)
+        write_output(html, output)
+        print_errors_to_stderr(rep)
+    else:
+        _text_report(rep, output)
+    raise typer.Exit(report_exit_code(rep))
+
+
+def _text_report(rep: Report, output: Path | None) -> None:
+    import io
+
+    from rich.console import Console
+
+    from losslog.render.terminal import render_terminal
+
+    if output is None:
+        console = Console(highlight=False, soft_wrap=False)
+        if not console.is_terminal:
+            console = Console(highlight=False, width=160, no_color=True)
+        render_terminal(Report(rep.runs, (), rep.options), console)
+        print_errors_to_stderr(rep)
+        return
+    buf = io.StringIO()
+    render_terminal(rep, Console(file=buf, width=160, no_color=True, highlight=False))
+    write_output(buf.getvalue(), output)
+    print_errors_to_stderr(rep)
+
+
+def _markdown_charts(rep: Report, output: Path | None, embed: bool) -> dict[str, str] | None:
+    """Charts for a Markdown report, when the chart renderer is available."""
+    try:
+        from losslog.render import report_charts
+    except ImportError:
+        return None
+    return report_charts.markdown_charts(rep, output, embed)
+
+
+def _html_report(rep: Report) -> str:
+    try:
+        from losslog.render.html import render_html
+    except ImportError:
+        raise UsageError("--format html is not available in this build") from None
+    return render_html(rep)
+
+
+EXPORT_FORMATS = ("csv", "json", "parquet")
+
+
+@app.command()
+@handle_errors
+def export(
+    paths: PathsArg,
+    format: Annotated[str | None, typer.Option("--format", "-f", help="csv (default), json or parquet.")] = None,
+    output: OutputOpt = None,
+    log_format: LogFormatOpt = None,
+    keep_all: KeepAllOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Every point of every run as one tidy table: run, metric, split, step, epoch, value, wall_time, tag.
+
+    Values are written at full precision (a float32 from a log round-trips exactly).
+    """
+    out_format, forced = split_format(format, EXPORT_FORMATS, "csv")
+    found = load_runs(paths, log_format or forced, keep_all, verbose)
+    from losslog.export import tidy_table, write_table
+
+    table = tidy_table(found.runs)
+    if out_format == "parquet" and output is None:
+        raise UsageError("--format parquet needs --output FILE (it is binary)")
+    write_table(table, out_format, output)
+    for e in found.errors:
+        typer.echo(f"losslog: error: {e}", err=True)
+    code = ExitCode.BAD_INPUT if found.errors or not found.runs else ExitCode.OK
+    raise typer.Exit(int(code))
+
+
+@app.command()
+@handle_errors
+def formats() -> None:
+    """List every log format losslog reads, the files it matches, and an example."""
+    from rich.table import Table
+
+    from losslog.readers import registry
+
+    console = stderr_console()
+    console.file = __import__("sys").stdout
+    table = Table(box=None, padding=(0, 1), header_style="bold", show_edge=False)
+    table.add_column("format", no_wrap=True)
+    table.add_column("what")
+    table.add_column("files")
+    table.add_column("example", overflow="fold")
+    for r in registry.all_readers():
+        table.add_row(r.name, r.description, ", ".join(r.patterns), r.example)
+    console.print(table)
+    console.print("\nDetection is automatic; force a format with --log-format NAME.", style="dim")

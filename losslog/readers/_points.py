@@ -1,0 +1,168 @@
+"""Collecting points one at a time, for the formats that are not tables.
+
+JSON lines, text logs and file stores hand us points record by record, each with its own tag.
+Collecting them per tag in write order and building the tidy frame once at the end keeps every
+such reader to "find the numbers", and keeps the write order that the replace-on-restart rule
+(applied later by discovery) depends on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from losslog import naming
+from losslog.errors import InputError, ParseError
+from losslog.readers.base import concat_frames, tidy_series
+from losslog.readers.text import read_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+NAN = float("nan")
+
+
+@dataclass
+class _Series:
+    name: naming.MetricName
+    steps: list[float] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    epochs: list[float] = field(default_factory=list)
+    walls: list[float] = field(default_factory=list)
+
+
+class PointCollector:
+    """Points grouped by raw tag, in the order they were written."""
+
+    def __init__(self) -> None:
+        self._series: dict[str, _Series] = {}
+
+    def add(
+        self,
+        tag: str,
+        step: float,
+        value: float,
+        epoch: float = NAN,
+        wall: float = NAN,
+        split: str | None = None,
+        name: naming.MetricName | None = None,
+    ) -> None:
+        """Record one point. The tag's name is parsed on its first point only."""
+        series = self._series.get(tag)
+        if series is None:
+            series = _Series(name or naming.parse(tag, split=split))
+            self._series[tag] = series
+        series.steps.append(step)
+        series.values.append(value)
+        series.epochs.append(epoch)
+        series.walls.append(wall)
+
+    def __len__(self) -> int:
+        return sum(len(s.values) for s in self._series.values())
+
+    def frame(self) -> pd.DataFrame:
+        return concat_frames(
+            [
+                tidy_series(tag, s.steps, s.values, s.epochs, s.walls, name=s.name)
+                for tag, s in self._series.items()
+            ]
+        )
+
+
+def as_number(value: Any) -> float | None:
+    """A JSON/dict value as a float point, or None when it is no number.
+
+    Strings are accepted because some tools (Hugging Face's console, W&B) write numbers as text;
+    ``"nan"``/``"inf"`` stay non-finite points. Booleans are flags, not values.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    return None
+
+
+def finite_or_nan(value: Any) -> float:
+    number = as_number(value)
+    return NAN if number is None else number
+
+
+def is_integral(x: float) -> bool:
+    return math.isfinite(x) and float(x).is_integer()
+
+
+def load_json(path: Path) -> Any:
+    """A whole JSON document; a clear error (with the line) for a broken or cut-off one.
+
+    Python's json accepts the ``NaN``/``Infinity`` literals that Python-written logs contain.
+    """
+    tf = read_text(path)
+    try:
+        return json.loads(tf.text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"invalid JSON ({exc.msg}); is the file complete?", path, line=exc.lineno) from None
+    except RecursionError:
+        raise ParseError("JSON nested too deeply", path) from None
+
+
+def json_lines(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """The JSON objects of a JSON-lines file with their 1-based line numbers, and warnings.
+
+    A last line cut off by a writer that is still running is dropped with a warning; a broken line
+    in the middle is an error, since it means the file is not what we think it is.
+    """
+    tf = read_text(path)
+    lines = tf.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    warnings = list(tf.warnings)
+    records: list[tuple[int, dict[str, Any]]] = []
+    last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            obj = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            if i == last and records:
+                warnings.append(f"{path}: line {i + 1}: incomplete last line ignored (file still being written?)")
+                continue
+            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            raise ParseError(f"not a JSON object ({msg})", path, line=i + 1) from None
+        if not isinstance(obj, dict):
+            raise ParseError(f"expected a JSON object per line, found {type(obj).__name__}", path, line=i + 1)
+        records.append((i + 1, obj))
+    if not records:
+        raise InputError("no JSON records", path)
+    return records, warnings
+
+
+def head_json_objects(text: str, limit: int = 5) -> list[dict[str, Any]]:
+    """The first complete JSON-object lines of a file head (for sniffing); [] when none parse."""
+    out: list[dict[str, Any]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if not line.startswith("{"):
+            return out
+        try:
+            obj = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            return out  # the head may end in the middle of a line
+        if not isinstance(obj, dict):
+            return out
+        out.append(obj)
+        if len(out) >= limit:
+            break
+    return out

@@ -1,0 +1,103 @@
+"""The terminal report (rich): the verdict first, then the numbers.
+
+Colour only adds emphasis: every state is also spelled out in words (HEALTHY, WARNING ...), so the
+report reads the same piped into a file or with NO_COLOR set.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from losslog.analysis import RunAnalysis
+from losslog.render.sparkline import sparkline
+from losslog.render.words import (
+    SEVERITY_LABEL,
+    SEVERITY_MARK,
+    checkpoint_sentence,
+    gap_sentence,
+    headline,
+    num,
+    replaced_sentence,
+    trend_text,
+    x_label,
+)
+from losslog.report import Report
+
+_STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
+
+
+def run_group(run: RunAnalysis) -> Group:
+    parts: list[object] = []
+    title = Text()
+    title.append(run.name, style="bold")
+    title.append(f"  {run.format} · {run.source} · {run.points} points", style="dim")
+    parts.append(title)
+    verdict = run.verdict
+    style = "bold green" if verdict == "healthy" else _STYLE[next(f.severity for f in run.findings if f.code == verdict)]
+    parts.append(Text("  " + headline(run), style=style))
+    lead = next((f for f in run.findings if f.code == verdict), None)
+    if lead is not None and lead.suggestion:
+        parts.append(Text(f"  → {lead.suggestion}"))
+    if run.best is not None:
+        parts.append(Text("  " + checkpoint_sentence(run.best)))
+    for f in run.findings:
+        if f is lead:
+            continue
+        line = Text(f"  {SEVERITY_MARK[f.severity]} {SEVERITY_LABEL[f.severity]} {f.code}: ", style=_STYLE[f.severity])
+        line.append(f.message)
+        parts.append(line)
+    for sentence in (gap_sentence(run), replaced_sentence(run)):
+        if sentence:
+            parts.append(Text("  " + sentence, style="dim"))
+    for w in run.warnings:
+        parts.append(Text(f"  warning: {w}", style="yellow"))
+    parts.append(metrics_table(run))
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+def metrics_table(run: RunAnalysis) -> Table:
+    table = Table(box=None, pad_edge=False, padding=(0, 1), show_edge=False, header_style="bold")
+    for col, justify in (
+        ("metric", "left"),
+        ("split", "left"),
+        ("goal", "left"),
+        ("points", "right"),
+        ("first", "right"),
+        ("best", "right"),
+        ("at", "left"),
+        ("last", "right"),
+        ("change", "right"),
+        ("trend (end)", "left"),
+        ("curve", "left"),
+    ):
+        table.add_column(col, justify=justify, no_wrap=col in ("curve", "metric"))
+    for m in run.metrics:
+        goal = m.goal or ("lr" if m.kind == "lr" else "–")
+        table.add_row(
+            m.name + (f" [{m.granularity}]" if m.granularity else ""),
+            m.split or "–",
+            goal,
+            str(m.points),
+            num(m.first),
+            num(m.best),
+            x_label(m.best_step, m.best_epoch) if m.best is not None else "–",
+            num(m.last),
+            f"{m.relative_change * 100:+.0f}%" if m.relative_change is not None else "–",
+            trend_text(m),
+            sparkline(m.sparkline_values),
+        )
+    return table
+
+
+def render_terminal(report: Report, console: Console) -> None:
+    for i, run in enumerate(report.runs):
+        if i:
+            console.print()
+        console.print(run_group(run))
+    if report.errors:
+        if report.runs:
+            console.print()
+        for e in report.errors:
+            console.print(Text(f"error: {e.source}: {e.message}", style="bold red"))

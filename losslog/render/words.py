@@ -1,0 +1,90 @@
+"""Sentences and number formats shared by every human-facing renderer (terminal, Markdown, HTML).
+
+Keeping the phrasing in one place means the terminal, the PR comment and the HTML report say the
+same thing in the same words.
+"""
+
+from __future__ import annotations
+
+import math
+
+from losslog.analysis import Checkpoint, RunAnalysis
+from losslog.analysis.summary import MetricSummary
+
+SEVERITY_LABEL = {"error": "ERROR", "warning": "WARNING", "info": "NOTE"}
+SEVERITY_MARK = {"error": "✗", "warning": "!", "info": "i"}
+
+
+def num(x: float | None, digits: int = 4) -> str:
+    if x is None:
+        return "–"
+    if not math.isfinite(x):
+        return str(x)
+    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e5):
+        return f"{x:.{digits - 1}e}"
+    return f"{x:.{digits}g}"
+
+
+def x_label(step: float | None, epoch: float | None) -> str:
+    if epoch is not None and math.isfinite(epoch):
+        return f"epoch {epoch:g}"
+    if step is None:
+        return "–"
+    return f"step {step:g}"
+
+
+def pct(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "–"
+    return f"{x * 100:+.0f}%"
+
+
+def checkpoint_sentence(cp: Checkpoint) -> str:
+    where = x_label(cp.step, cp.epoch)
+    after = ""
+    if cp.epochs_after is not None and cp.epochs_after > 0:
+        after = f"; {cp.epochs_after:g} epoch{'s' if cp.epochs_after != 1 else ''} ({cp.fraction_after:.0%} of the run) came after it"
+    elif cp.steps_after > 0:
+        after = f"; {cp.steps_after:g} steps ({cp.fraction_after:.0%} of the run) came after it"
+    else:
+        after = "; it is the last point: the metric was still improving"
+    return f"best checkpoint: {where}, {cp.metric} {num(cp.value)}{after}"
+
+
+def headline(run: RunAnalysis) -> str:
+    """The verdict first: the worst finding's code, or healthy."""
+    verdict = run.verdict
+    if verdict == "healthy":
+        return "HEALTHY: no problem found"
+    worst = next(f for f in run.findings if f.code == verdict)
+    return f"{verdict.upper()}: {worst.message}"
+
+
+def gap_sentence(run: RunAnalysis) -> str | None:
+    g = run.gap
+    if g is None:
+        return None
+    return (
+        f"generalization gap ({g.val_metric} − {g.train_metric}, smoothed): "
+        f"{num(g.at_best, 3)} at the best checkpoint, {num(g.last, 3)} at the end ({g.trend})"
+    )
+
+
+def metric_label(m: MetricSummary) -> str:
+    gran = f" ({m.granularity})" if m.granularity else ""
+    return f"{m.name}{gran}" if m.name == m.display else f"{m.name}{gran}"
+
+
+def trend_text(m: MetricSummary) -> str:
+    if m.tail_change is None:
+        return m.trend
+    return f"{m.trend} ({m.tail_change * 100:+.1f}%)"
+
+
+def replaced_sentence(run: RunAnalysis) -> str | None:
+    if not run.replaced_points:
+        return None
+    return (
+        f"{run.replaced_points} point{'s' if run.replaced_points != 1 else ''} replaced by later writes of the "
+        "same steps (resumed or appended log; --keep-all keeps them)"
+    )
