@@ -7,6 +7,7 @@ care, so this module is the single place that knows the conventions.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -111,7 +112,7 @@ def classify(metric: str) -> tuple[Kind, Goal | None]:
         return "other", None
     tokens = [t.lower() for t in _tokens(metric)]
     # Also consider underscore-joined tokens: "cross_entropy", "exact_match".
-    pairs = [f"{a}_{b}" for a, b in zip(tokens, tokens[1:])]
+    pairs = [f"{a}_{b}" for a, b in itertools.pairwise(tokens)]
     if any(_OTHER_TOKENS.match(t) for t in pairs + tokens[-1:]) and not any(
         _LOSS_TOKENS.match(t) or _ACCURACY_TOKENS.match(t) for t in tokens
     ):

@@ -65,10 +65,7 @@ class PointCollector:
 
     def frame(self) -> pd.DataFrame:
         return concat_frames(
-            [
-                tidy_series(tag, s.steps, s.values, s.epochs, s.walls, name=s.name)
-                for tag, s in self._series.items()
-            ]
+            [tidy_series(tag, s.steps, s.values, s.epochs, s.walls, name=s.name) for tag, s in self._series.items()]
         )
 
 

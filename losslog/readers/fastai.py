@@ -4,14 +4,14 @@ One row per epoch: ``epoch,train_loss,valid_loss,<metrics...>,time`` with ``time
 (``h:mm:ss`` for long epochs). ``CSVLogger(append=True)`` appends the next ``fit`` to the same
 file: the header is written again and epochs restart at 0. When the later session logs other
 metrics its header differs, so every header line starts a new section with its own columns.
-Later epochs replace earlier ones with the same number (discovery counts them as replaced).
+fastai computes its metrics on the validation set but names them bare (``accuracy``), so they get
+split ``val`` here. Later epochs replace earlier ones with the same number (discovery counts them as replaced).
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import numpy as np

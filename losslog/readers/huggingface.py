@@ -51,7 +51,9 @@ class HuggingFaceReader:
     name = "huggingface"
     description = "Hugging Face Trainer trainer_state.json (log_history with train and eval entries)"
     patterns = ("trainer_state.json", "checkpoint-*/trainer_state.json")
-    example = '{"log_history": [{"epoch": 1.0, "loss": 0.66, "step": 10}, {"epoch": 1.0, "eval_loss": 0.61, "step": 10}]}'
+    example = (
+        '{"log_history": [{"epoch": 1.0, "loss": 0.66, "step": 10}, {"epoch": 1.0, "eval_loss": 0.61, "step": 10}]}'
+    )
     reads_dirs = False
 
     def sniff(self, probe: Probe) -> int:

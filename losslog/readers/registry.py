@@ -22,6 +22,10 @@ READER_PATHS: tuple[str, ...] = (
     "losslog.readers.tb_download:TensorBoardDownloadFolderReader",
     "losslog.readers.tb_download:TensorBoardCsvReader",
     "losslog.readers.tb_download:TensorBoardJsonReader",
+    "losslog.readers.jsonlines:MmengineWorkDirReader",
+    "losslog.readers.jsonlines:Detectron2Reader",
+    "losslog.readers.jsonlines:MmengineReader",
+    "losslog.readers.jsonlines:MmcvReader",
     "losslog.readers.keras_csv:KerasCsvReader",
     "losslog.readers.wide_csv:WideCsvReader",
 )

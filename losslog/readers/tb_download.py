@@ -44,7 +44,7 @@ def _csv_frame(path: Path, tag: str) -> pd.DataFrame:
     low = [h.lower() for h in table.header]
     if low[:3] != ["wall time", "step", "value"]:
         raise ParseError("expected the header Wall time,Step,Value", path, line=1)
-    cols = list(zip(*table.rows)) if table.rows else [(), (), ()]
+    cols = list(zip(*table.rows, strict=False)) if table.rows else [(), (), ()]
     walls, _ = numeric_cells(pd.Series(cols[0], dtype=object))
     steps, step_ok = numeric_cells(pd.Series(cols[1], dtype=object))
     values, present = numeric_cells(pd.Series(cols[2], dtype=object))
@@ -184,4 +184,3 @@ class TensorBoardDownloadFolderReader:
                 meta["duplicate_downloads_skipped"] = skipped
             runs.append(finish_run(concat_frames(frames), self.name, path, name=run, meta=meta, warnings=errors))
         return runs
-

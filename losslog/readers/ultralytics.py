@@ -43,7 +43,7 @@ def realign_short_rows(table: Table, raw_lengths: dict[int, int]) -> int:
             continue
         cells = table.rows[r][:n]
         row = [""] * len(header)
-        for i, cell in zip(other_idx, cells):
+        for i, cell in zip(other_idx, cells, strict=False):
             row[i] = cell
         table.rows[r] = row
         fixed += 1
