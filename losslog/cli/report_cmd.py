@@ -163,18 +163,14 @@ def export(
 @handle_errors
 def formats() -> None:
     """List every log format losslog reads, the files it matches, and an example."""
-    from rich.table import Table
-
     from losslog.readers import registry
 
-    console = stderr_console()
-    console.file = __import__("sys").stdout
-    table = Table(box=None, padding=(0, 1), header_style="bold", show_edge=False)
-    table.add_column("format", no_wrap=True)
-    table.add_column("what")
-    table.add_column("files")
-    table.add_column("example", overflow="fold")
+    lines = []
     for r in registry.all_readers():
-        table.add_row(r.name, r.description, ", ".join(r.patterns), r.example)
-    console.print(table)
-    console.print("\nDetection is automatic; force a format with --log-format NAME.", style="dim")
+        kind = "folder" if r.reads_dirs else "file"
+        lines.append(f"{r.name}  ({kind}) {r.description}")
+        lines.append(f"    matches: {', '.join(r.patterns)}")
+        lines.append(f"    example: {r.example}")
+        lines.append("")
+    lines.append("Detection is automatic (file name and first bytes); force a format with --log-format NAME.")
+    write_output("\n".join(lines) + "\n", None)

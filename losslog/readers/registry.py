@@ -26,7 +26,12 @@ READER_PATHS: tuple[str, ...] = (
     "losslog.readers.jsonlines:Detectron2Reader",
     "losslog.readers.jsonlines:MmengineReader",
     "losslog.readers.jsonlines:MmcvReader",
+    "losslog.readers.mlflow:MlflowReader",
+    "losslog.readers.dvclive:DvcliveReader",
+    "losslog.readers.wandb:WandbReader",
+    "losslog.readers.long_csv:LongCsvReader",
     "losslog.readers.keras_csv:KerasCsvReader",
+    "losslog.readers.plaintext:TextLogReader",
     "losslog.readers.wide_csv:WideCsvReader",
 )
 
@@ -71,11 +76,18 @@ def supported_summary() -> str:
 
 def reader_for_file(path: Path) -> Reader:
     """The reader for a file given by name; an error that lists the formats when none claims it."""
-    reader = best_reader(make_probe(path))
+    probe = make_probe(path)
+    reader = best_reader(probe)
     if reader is None:
+        from losslog.readers.text import looks_binary
+
+        what = (
+            "binary data, not a log format losslog reads"
+            if looks_binary(probe.head)
+            else ("not a training log losslog can read")
+        )
         raise UnknownFormatError(
-            f"not a training log losslog can read (supported: {supported_summary()}; "
-            "see `losslog formats`, or force one with --format)",
+            f"{what} (supported: {supported_summary()}; see `losslog formats`, or force one with --log-format)",
             path,
         )
     return reader

@@ -135,7 +135,9 @@ class WideCsvReader:
         if len(lines) > 1 and lines[1].strip():
             cells = lines[1].split(detect_separator(lines[0]))
             if not any(_NUMBER_RE.match(c) for c in cells):
-                return 0
+                # A table, but no numbers in its first row: claim it only by its name, so that
+                # reading says "no numeric metric column" instead of "unknown format".
+                return 5 if probe.path.suffix.lower() in (".csv", ".tsv") else 0
         if probe.path.suffix.lower() in _CSV_SUFFIXES or probe.path.suffix == "":
             return 20
         return 10
