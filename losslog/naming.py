@@ -130,6 +130,14 @@ def classify(metric: str) -> tuple[Kind, Goal | None]:
     return "metric", None
 
 
+def normalize_split(word: str) -> str | None:
+    """A split named by a log's own column or folder (``validation``, ``eval``) as train/val/test.
+
+    None when the word is no split name (the caller then keeps it out of the split column).
+    """
+    return _SPLIT_WORDS.get(word.strip().lower())
+
+
 def split_of(tag: str) -> tuple[str, str]:
     """(split, rest) read from prefixes and suffixes; split "" when the name does not say."""
     name = tag.strip()

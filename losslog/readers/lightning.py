@@ -15,66 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from losslog.model import Run
+from losslog.readers._points import read_yaml_file
 from losslog.readers.base import Probe, finish_run
 from losslog.readers.text import read_table
 from losslog.readers.wide_csv import WALL_NAMES, find_column, frame_from_table, header_of, is_delimited_text
 
 _GRANULARITY = re.compile(r"_(step|epoch)$")
-_SIMPLE_YAML = re.compile(r"^(?P<key>[A-Za-z_][\w.\-]*)\s*:\s*(?P<value>.*)$")
-
-
-def _scalar(text: str) -> Any:
-    """A YAML scalar, roughly: numbers, booleans, null, quoted or bare strings."""
-    text = text.strip()
-    if text.startswith(("'", '"')) and text.endswith(text[0]) and len(text) >= 2:
-        return text[1:-1]
-    low = text.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    if low in ("null", "~", ""):
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def parse_simple_yaml(text: str) -> dict[str, Any]:
-    """Top-level ``key: value`` pairs; nested blocks are kept as their raw text lines.
-
-    Used only when PyYAML is not installed: hparams are shown, never computed with, so a rough
-    reading beats none.
-    """
-    out: dict[str, Any] = {}
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#") or line.startswith((" ", "\t", "-")):
-            continue
-        m = _SIMPLE_YAML.match(line)
-        if m:
-            out[m.group("key")] = _scalar(m.group("value"))
-    return out
-
-
-def read_yaml_file(path: Path) -> tuple[Any, str | None]:
-    """(content, warning): a YAML side file read leniently; a bad one is a warning, not an error."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        return None, f"{path}: cannot read ({exc.strerror or exc})"
-    try:
-        import yaml
-    except ImportError:
-        return parse_simple_yaml(text), None
-    try:
-        # Lightning may write python objects with !!python tags: safe_load refuses them, so fall
-        # back to the plain key: value reading instead of failing.
-        return yaml.safe_load(text), None
-    except yaml.YAMLError:
-        return parse_simple_yaml(text), f"{path}: not plain YAML; read only its top-level key: value lines"
 
 
 class LightningCsvReader:

@@ -1,0 +1,276 @@
+"""Plain-text training logs: what training scripts print, saved to a file.
+
+Each dialect is recognized line by line, from the exact format strings of the tools:
+
+- nanoGPT: ``step 100: train loss 2.1000, val loss 2.3100`` (periodic evaluation) and
+  ``iter 10: loss 2.2000, time 12.30ms, mfu 12.34%`` (every training iteration).
+- llm.c ``main.log``: ``s:0 tel:5.0`` (val loss), ``s:1 trl:5.07`` (train loss), ``s:N eval:0.3``
+  (HellaSwag accuracy), optionally followed by more ``key:value`` pairs (``lr:``, ``norm:``).
+- modded-nanogpt: ``step:125/250 val_loss:4.0000 train_time:7662ms step_avg:61.30ms``.
+- Keras ``fit`` console: ``Epoch 3/10`` then ``... - loss: 0.83 - val_loss: 0.91``; progress-bar
+  updates inside an epoch are running means, so the last line of each epoch is the epoch's value.
+  Epochs are counted as the console does, from 1.
+- Hugging Face ``Trainer`` console dicts: ``{'loss': '0.6932', 'epoch': '0.5'}`` (values are
+  strings since transformers 5, numbers before). They carry no step: the epoch is the x axis. The
+  end-of-training summary (``train_runtime``, mean ``train_loss``) is metadata, not a point.
+- mmengine / mmcv runner logs: ``Epoch(train) [1][ 5/12]  lr: 5.0e-02  loss: 0.70``,
+  ``Epoch(val) [1][2/2]  accuracy: 68.75``, ``Iter(train) [ 10/100] ...``; the global step is
+  rebuilt from the epoch and the iteration within it.
+
+Lines that match nothing (banners, warnings, tracebacks) are skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from losslog import naming
+from losslog.errors import ParseError
+from losslog.model import Run
+from losslog.readers._points import NAN, PointCollector, as_number
+from losslog.readers.base import Probe, finish_run
+from losslog.readers.text import looks_binary, read_text
+
+_NUM = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf|infinity)"
+_NUM_RE = re.compile(rf"^{_NUM}$", re.IGNORECASE)
+
+NANOGPT_EVAL = re.compile(
+    rf"^\s*step (?P<step>\d+): train loss (?P<train>{_NUM}), val loss (?P<val>{_NUM})", re.IGNORECASE
+)
+NANOGPT_ITER = re.compile(
+    rf"^\s*iter (?P<step>\d+): loss (?P<loss>{_NUM})(?:, time (?P<time>{_NUM})ms)?(?:, mfu (?P<mfu>{_NUM})%)?",
+    re.IGNORECASE,
+)
+LLMC = re.compile(r"^s:(?P<step>\d+)(?P<rest>(?: +[A-Za-z_]\w*:\S+)+)\s*$")
+MODDED = re.compile(r"^step:(?P<step>\d+)/(?P<total>\d+)(?P<rest>(?: +[A-Za-z_]\w*:\S+)*)\s*$")
+KERAS_EPOCH = re.compile(r"^\s*Epoch (?P<epoch>\d+)/(?P<total>\d+)\s*$")
+KERAS_PAIR = re.compile(rf"(?:^|\s)-\s+(?P<key>[A-Za-z_][\w/.]*): (?P<value>{_NUM})(?=\s|$)", re.IGNORECASE)
+HF_DICT = re.compile(r"\{'[^{}]*\}")
+MM_EPOCH = re.compile(r"Epoch(?:\((?P<mode>\w+)\))?\s*\[(?P<epoch>\d+)\]\s*\[\s*(?P<i>\d+)\s*(?:/\s*(?P<n>\d+)\s*)?\]")
+MM_ITER = re.compile(r"Iter(?:\((?P<mode>\w+)\))?\s*\[\s*(?P<i>\d+)\s*(?:/\s*(?P<n>\d+)\s*)?\]")
+MM_PAIR = re.compile(rf"(?P<key>[A-Za-z_][\w/.\-]*): (?P<value>{_NUM})(?![\w:.])", re.IGNORECASE)
+_UNIT = re.compile(rf"^(?P<value>{_NUM})(?P<unit>ms|s|%)?$", re.IGNORECASE)
+
+#: llm.c's short keys and what they mean (tag stays as written).
+LLMC_NAMES = {
+    "trl": naming.parse("train_loss"),
+    "tel": naming.parse("val_loss"),
+    "eval": naming.parse("hellaswag_accuracy", split="val"),
+}
+_HF_AXIS = frozenset({"epoch", "step"})
+
+
+def _float(text: str) -> float:
+    return float(text)
+
+
+@dataclass
+class _State:
+    """What a line-by-line parse must remember: the Keras epoch, the mm* loop lengths."""
+
+    points: PointCollector = field(default_factory=PointCollector)
+    keras_epoch: float | None = None
+    keras_values: dict[str, float] = field(default_factory=dict)
+    mm_epoch_len: float = NAN
+    mm_last_train: float = NAN
+    hf_summary: dict[str, Any] = field(default_factory=dict)
+    dialects: dict[str, int] = field(default_factory=dict)
+
+    def seen(self, dialect: str) -> None:
+        self.dialects[dialect] = self.dialects.get(dialect, 0) + 1
+
+    def flush_keras(self) -> None:
+        if self.keras_epoch is not None:
+            for key, value in self.keras_values.items():
+                self.points.add(key, self.keras_epoch, value, self.keras_epoch)
+        self.keras_values = {}
+
+
+def _pairs(rest: str) -> list[tuple[str, float, str]]:
+    """``key:value[unit]`` pairs (llm.c, modded-nanogpt); non-numbers are skipped."""
+    out = []
+    for token in rest.split():
+        key, _, raw = token.partition(":")
+        m = _UNIT.match(raw)
+        if m:
+            out.append((key, _float(m.group("value")), (m.group("unit") or "").lower()))
+    return out
+
+
+def _hf_dict(text: str) -> dict[str, Any] | None:
+    try:
+        obj = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def parse_line(line: str, st: _State) -> bool:
+    """Feed one line; True when it was a log line of some dialect."""
+    m: re.Match[str] | None
+    if m := NANOGPT_EVAL.match(line):
+        step = _float(m.group("step"))
+        st.points.add("train loss", step, _float(m.group("train")))
+        st.points.add("val loss", step, _float(m.group("val")))
+        st.seen("nanogpt")
+        return True
+    if m := NANOGPT_ITER.match(line):
+        step = _float(m.group("step"))
+        st.points.add("loss", step, _float(m.group("loss")))
+        if m.group("time") is not None:
+            st.points.add("time_ms", step, _float(m.group("time")))
+        if m.group("mfu") is not None:
+            st.points.add("mfu", step, _float(m.group("mfu")))
+        st.seen("nanogpt")
+        return True
+    if m := LLMC.match(line):
+        step = _float(m.group("step"))
+        for key, value, _ in _pairs(m.group("rest")):
+            st.points.add(key, step, value, name=LLMC_NAMES.get(key))
+        st.seen("llm.c")
+        return True
+    if m := MODDED.match(line):
+        step = _float(m.group("step"))
+        for key, value, unit in _pairs(m.group("rest")):
+            st.points.add(f"{key}_{unit}" if unit == "ms" else key, step, value)
+        st.seen("modded-nanogpt")
+        return True
+    if m := KERAS_EPOCH.match(line):
+        st.flush_keras()
+        st.keras_epoch = _float(m.group("epoch"))
+        st.seen("keras")
+        return True
+    if st.keras_epoch is not None and " - " in line:
+        pairs = KERAS_PAIR.findall(line)
+        if pairs:
+            # a later progress line of the same epoch supersedes the earlier ones
+            st.keras_values.update({k: _float(v) for k, v in pairs})
+            return True
+    if "{'" in line:
+        found = False
+        for text in HF_DICT.findall(line):
+            d = _hf_dict(text)
+            if d is None:
+                continue
+            found = True
+            _hf_point(d, st)
+        if found:
+            st.seen("huggingface-console")
+            return True
+    if ("Epoch" in line or "Iter" in line) and _mm_line(line, st):
+        st.seen("mmengine")
+        return True
+    return False
+
+
+def _hf_point(d: dict[str, Any], st: _State) -> None:
+    if "loss" not in d and ("train_runtime" in d or "train_loss" in d):
+        st.hf_summary.update(d)
+        return
+    epoch = as_number(d.get("epoch"))
+    step = as_number(d.get("step"))
+    x = step if step is not None else epoch
+    if x is None:
+        return
+    for key, raw in d.items():
+        if key in _HF_AXIS:
+            continue
+        value = as_number(raw)
+        if value is not None:
+            st.points.add(key, x, value, NAN if epoch is None else epoch)
+
+
+def _mm_line(line: str, st: _State) -> bool:
+    m = MM_EPOCH.search(line)
+    it = None if m else MM_ITER.search(line)
+    if m is None and it is None:
+        return False
+    match = m or it
+    assert match is not None
+    mode = (match.group("mode") or "train").lower()
+    pairs = MM_PAIR.findall(line[match.end() :])
+    if not pairs:
+        return False
+    i = _float(match.group("i"))
+    epoch = NAN
+    if m is not None:
+        epoch = _float(m.group("epoch"))
+        if mode == "train":
+            if m.group("n"):
+                st.mm_epoch_len = _float(m.group("n"))
+            per_epoch = st.mm_epoch_len if not math.isnan(st.mm_epoch_len) else NAN
+            step = (epoch - 1) * per_epoch + i if not math.isnan(per_epoch) else i
+            st.mm_last_train = step
+        else:
+            # validation runs at the end of the epoch: place it at the epoch's last iteration
+            step = epoch * st.mm_epoch_len if not math.isnan(st.mm_epoch_len) else epoch
+    else:
+        if mode == "train":
+            step = i
+            st.mm_last_train = step
+        else:
+            step = st.mm_last_train if not math.isnan(st.mm_last_train) else i
+    split = None if mode == "train" else naming.normalize_split(mode)
+    for key, raw in pairs:
+        if key.lower() == "eta":
+            continue
+        tag = key if mode == "train" else f"{mode}/{key}"
+        st.points.add(tag, step, _float(raw), epoch, split=split)
+    return True
+
+
+def parse_text(text: str) -> _State:
+    """Every log line of a text (any dialects mixed); the state holds the points and summary."""
+    st = _State()
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\x08", "\n").split("\n"):
+        if line.strip():
+            parse_line(line, st)
+    st.flush_keras()
+    return st
+
+
+def _head_matches(text: str) -> int:
+    st = _State()
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if len(lines) > 1:
+        lines = lines[:-1]  # the head may end in the middle of a line
+    matched = sum(1 for line in lines[:2000] if line.strip() and parse_line(line, st))
+    return matched if len(st.points) or st.hf_summary or st.keras_epoch is not None else 0
+
+
+class TextLogReader:
+    """Console output of training scripts (nanoGPT, llm.c, Keras, HF Trainer, mmengine)."""
+
+    name = "text"
+    description = (
+        "plain-text training output: nanoGPT/llm.c/modded-nanogpt lines, Keras fit console, "
+        "Hugging Face console dicts, mmengine runner logs"
+    )
+    patterns = ("*.log", "*.txt", "*.out")
+    example = "step 100: train loss 2.10, val loss 2.31  /  6/6 - 1s - loss: 0.83 - val_loss: 0.91"
+    reads_dirs = False
+
+    def sniff(self, probe: Probe) -> int:
+        if probe.is_dir or looks_binary(probe.head):
+            return 0
+        head = probe.text_head
+        if head.lstrip().startswith(("[", '{"')):
+            return 0  # JSON: other readers' business
+        return 70 if _head_matches(head) else 0
+
+    def read(self, path: Path) -> list[Run]:
+        tf = read_text(path)
+        st = parse_text(tf.text)
+        if not len(st.points):
+            raise ParseError("no training-log lines recognized (nanoGPT, llm.c, Keras, Hugging Face, mmengine)", path)
+        meta: dict[str, Any] = {"dialects": dict(st.dialects)}
+        if "keras" in st.dialects:
+            meta["epoch_base"] = 1
+        if st.hf_summary:
+            meta["summary"] = st.hf_summary
+        return [finish_run(st.points.frame(), self.name, path, meta=meta, warnings=tf.warnings)]
