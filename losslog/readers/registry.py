@@ -15,6 +15,8 @@ from losslog.readers.base import Probe, Reader, make_probe
 
 #: "module:Class" of every reader, most specific first (ties in confidence go to the earlier one).
 READER_PATHS: tuple[str, ...] = (
+    "losslog.readers.tensorboard:TensorBoardDirReader",
+    "losslog.readers.tensorboard:TensorBoardFileReader",
     "losslog.readers.huggingface:HuggingFaceReader",
     "losslog.readers.lightning:LightningCsvReader",
     "losslog.readers.ultralytics:UltralyticsReader",

@@ -30,6 +30,7 @@ must agree with. Values are kept exactly as stored: a float32 widened to float64
 from __future__ import annotations
 
 import struct
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -670,8 +671,9 @@ class _Collector:
         self.value.append(np.asarray(value, dtype=np.float64))
 
 
-def _fast_group(buf: _Buffer, dstarts: np.ndarray, tmpl: _Template) -> tuple[np.ndarray, np.ndarray]:
-    """Which records (data starts) have the template's structure, and whether their CRC holds."""
+def _fast_match(buf: _Buffer, dstarts: np.ndarray, tmpl: _Template) -> np.ndarray:
+    """Which records (by data start) have exactly the template's structure: every structural bit
+    equal, so a protobuf parse of them would take the same path and differ only in payloads."""
     ok = np.ones(len(dstarts), dtype=bool)
     for w in range(len(tmpl.words)):
         m = tmpl.masks[w]
@@ -679,17 +681,36 @@ def _fast_group(buf: _Buffer, dstarts: np.ndarray, tmpl: _Template) -> tuple[np.
             continue
         got = buf.u64[dstarts + 8 * w]
         ok &= ((got ^ tmpl.words[w]) & m) == 0
-    return ok, np.zeros(0, dtype=bool)
+    return ok
 
 
 def _fast_crc(buf: _Buffer, dstarts: np.ndarray, tmpl: _Template) -> np.ndarray:
-    """Data CRC check of records known to share the template's structure."""
-    tbytes = np.frombuffer(tmpl.words.tobytes(), dtype=np.uint8)
-    tables = _position_tables(tmpl.length, tmpl.var_positions)
+    """Data CRC check of records known to share the template's structure.
+
+    Only the variable bytes can differ from the template, so ``crc = crc(template) ^ XOR of the
+    contributions of the differing bytes``. For big groups the bytes are taken two at a time
+    (64K-entry tables, one per byte pair) out of one 8-byte gather per word: about 10 lookups a
+    record instead of a 45-step byte loop.
+    """
     c = np.full(len(dstarts), tmpl.crc, dtype=np.uint32)
-    for p in tmpl.var_positions:
-        delta = buf.arr[dstarts + p] ^ tbytes[p]
-        c ^= tables[p][delta]
+    tables = _position_tables(tmpl.length, tmpl.var_positions)
+    if len(dstarts) < 1 << 14 or sys.byteorder != "little":
+        tbytes = np.frombuffer(tmpl.words.tobytes(), dtype=np.uint8)
+        for p in tmpl.var_positions:
+            c ^= tables[p][buf.arr[dstarts + p] ^ tbytes[p]]
+    else:
+        zero = np.zeros(256, dtype=np.uint32)
+        var = set(tmpl.var_positions)
+        for w in sorted({p // 8 for p in var}):
+            vmask = sum(0xFF << (8 * (p - 8 * w)) for p in var if p // 8 == w)
+            delta = (buf.u64[dstarts + 8 * w] ^ tmpl.words[w]) & np.uint64(vmask)
+            pairs = delta.view(np.uint16).reshape(-1, 4)
+            for k in range(4):
+                lo, hi = 8 * w + 2 * k, 8 * w + 2 * k + 1
+                if lo not in var and hi not in var:
+                    continue
+                t16 = np.bitwise_xor.outer(tables.get(hi, zero), tables.get(lo, zero)).ravel()
+                c ^= t16[pairs[:, k]]
     stored = buf.u32[dstarts + tmpl.length]
     return np.asarray(_mask_np(c) == stored)
 
@@ -704,18 +725,11 @@ def _bulk_crc(buf: _Buffer, dstarts: np.ndarray, lengths: np.ndarray) -> np.ndar
     st = dstarts[order]
     ln = lengths[order]
     c = np.full(len(st), 0xFFFFFFFF, dtype=np.uint32)
-    active = len(st)
-    counts = np.searchsorted(-ln, -np.arange(int(ln[0]) + 1), side="right")  # rows with len > j
-    for j in range(int(ln[0])):
-        active = int(np.searchsorted(-ln, -j, side="left"))
-        active = int(counts[j + 1]) if False else active
-        # rows with length > j
-        k = int(np.count_nonzero(ln[:active] > j)) if active else 0
-        if k == 0:
-            break
+    neg = -ln
+    counts = np.searchsorted(neg, -np.arange(int(ln[0]), dtype=np.int64), side="left")  # len > j
+    for j, k in enumerate(counts.tolist()):
         cc = c[:k]
         c[:k] = table[(cc ^ buf.arr[st[:k] + j]) & np.uint32(0xFF)] ^ (cc >> np.uint32(8))
-    del counts
     c ^= np.uint32(0xFFFFFFFF)
     ok = _mask_np(c) == buf.u32[st + ln]
     out = np.empty(len(st), dtype=bool)
@@ -751,7 +765,6 @@ def decode(data: bytes | bytearray | memoryview, path: str = "<bytes>") -> Event
             # the walk stopped at a record passing the end: a cut-off tail if its header is sound
             bad_at = -1
             if stop + 12 <= n:
-                ln = int(buf.u64[stop])
                 if masked_crc32c(raw, stop, stop + 8) != int(buf.u32[stop + 8]):
                     bad_at = stop
                 else:
@@ -841,7 +854,7 @@ def _decode_group(
             continue
         tries += 1
         starts = dstarts[pending]
-        match, _ = _fast_group(buf, starts, tmpl)
+        match = _fast_match(buf, starts, tmpl)
         rec = pending[match]
         st = starts[match]
         pending = pending[~match]

@@ -1,0 +1,186 @@
+"""One million TensorBoard scalars: losslog against tbparse and TensorBoard's EventAccumulator.
+
+Writes 4 tags x 250,000 steps with tensorboardX (once; cached in a temp folder), then, in the same
+run, reads them with each tool in its own subprocess so that peak memory (ru_maxrss of that child)
+and time are its own. Prints seconds, the ratio to losslog and peak memory.
+
+    python benchmarks/bench_tensorboard.py            # uses/creates $TMPDIR/losslog-bench-tb1m
+    python benchmarks/bench_tensorboard.py --data DIR --repeat 3 --skip-slow
+
+"read" is the time inside the child around the read call only; "process" is the child's whole
+wall time, imports and start-up included (what a user waits for).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TAGS = ("train/loss", "train/accuracy", "val/loss", "lr")
+STEPS = 250_000
+
+#: each snippet reads {path} and prints a JSON line {"seconds": ..., "points": ...}
+SNIPPETS: dict[str, str] = {
+    "bytes read (floor)": """
+import time, pathlib
+t = time.perf_counter()
+n = sum(len(p.read_bytes()) for p in pathlib.Path({path!r}).rglob("events.out.tfevents.*"))
+points = 0
+""",
+    "losslog (library: discover)": """
+import time
+from pathlib import Path
+from losslog.readers.discover import discover
+t = time.perf_counter()
+d = discover([Path({path!r})])
+assert not d.errors, d.errors
+points = sum(len(r) for r in d.runs)
+""",
+    "losslog (decoder only)": """
+import time, pathlib
+from losslog.readers.tfevents import read_file
+t = time.perf_counter()
+points = sum(len(read_file(p)) for p in sorted(pathlib.Path({path!r}).rglob("events.out.tfevents.*")))
+""",
+    "tbparse SummaryReader.scalars": """
+import time
+from tbparse import SummaryReader
+t = time.perf_counter()
+points = len(SummaryReader({path!r}).scalars)
+""",
+    "EventAccumulator (scalars=0)": """
+import time
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+t = time.perf_counter()
+ea = EventAccumulator({path!r}, size_guidance={{"scalars": 0}})
+ea.Reload()
+points = sum(len(ea.Scalars(tag)) for tag in ea.Tags()["scalars"])
+""",
+}
+_TAIL = """
+import json
+print(json.dumps({{"seconds": time.perf_counter() - t, "points": points}}))
+"""
+
+
+def write_data(folder: Path) -> None:
+    """4 tags x 250,000 steps, tensorboardX add_scalar (simple_value), one event file."""
+    import numpy as np
+    from tensorboardX import SummaryWriter
+
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal((STEPS, len(TAGS))).astype(np.float32).tolist()
+    tmp = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    writer = SummaryWriter(str(tmp), max_queue=100_000, flush_secs=3600)
+    for step in range(STEPS):
+        row = values[step]
+        for i, tag in enumerate(TAGS):
+            writer.add_scalar(tag, row[i], step)
+    writer.close()
+    tmp.rename(folder)
+
+
+def run_child(code: str) -> dict[str, float]:
+    """Run ``code`` in a fresh interpreter; its own wall time and peak RSS (MB) via wait4."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(err.decode(errors="replace")[-2000:])
+    line = out.decode().strip().splitlines()[-1] if code.rstrip().endswith("))") else "{}"
+    result = json.loads(line) if line.startswith("{") else {}
+    result["process"] = wall
+    result["rss_mb"] = usage.ru_maxrss / 1024  # Linux: kilobytes
+    return result
+
+
+def run_cli(path: Path) -> dict[str, float] | None:
+    """``losslog export PATH --format csv --output FILE`` as a user runs it, when the CLI exists."""
+    exe = shutil.which("losslog")
+    cmd = [exe] if exe else [sys.executable, "-m", "losslog"]
+    probe = subprocess.run([*cmd, "export", "--help"], capture_output=True)
+    if probe.returncode != 0:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.csv"
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([*cmd, "export", str(path), "--format", "csv", "--output", str(out)])
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        if os.waitstatus_to_exitcode(status) != 0:
+            print(f"  losslog export failed with exit code {os.waitstatus_to_exitcode(status)}", file=sys.stderr)
+            return None
+        with out.open("rb") as fh:
+            rows = sum(1 for _ in fh) - 1
+    return {"seconds": wall, "process": wall, "rss_mb": usage.ru_maxrss / 1024, "points": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "losslog-bench-tb1m")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per tool; the best is reported")
+    parser.add_argument("--skip-slow", action="store_true", help="skip tbparse and EventAccumulator")
+    args = parser.parse_args()
+
+    if not args.data.exists():
+        print(f"writing {len(TAGS)} x {STEPS:,} scalars with tensorboardX into {args.data} ...", file=sys.stderr)
+        t0 = time.perf_counter()
+        write_data(args.data)
+        print(f"  written in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    size = sum(p.stat().st_size for p in args.data.rglob("*") if p.is_file())
+    print(f"data: {args.data} ({size / 1e6:.1f} MB, {len(TAGS) * STEPS:,} scalars)")
+
+    results: dict[str, dict[str, float]] = {}
+    for name, snippet in SNIPPETS.items():
+        if args.skip_slow and ("tbparse" in name or "EventAccumulator" in name):
+            continue
+        code = snippet.format(path=str(args.data)) + _TAIL.format()
+        best: dict[str, float] | None = None
+        for _ in range(args.repeat):
+            r = run_child(code)
+            if best is None or r["seconds"] < best["seconds"]:
+                best = r
+        assert best is not None
+        results[name] = best
+        print(f"  {name:32s} read {best['seconds']:7.2f} s  process {best['process']:7.2f} s  "
+              f"peak {best['rss_mb']:7.0f} MB  points {int(best.get('points', 0)):,}", flush=True)
+    cli = None
+    for _ in range(args.repeat):
+        r = run_cli(args.data)
+        if r is not None and (cli is None or r["seconds"] < cli["seconds"]):
+            cli = r
+    if cli is not None:
+        results["losslog export --format csv (CLI)"] = cli
+        print(f"  {'losslog export --format csv (CLI)':32s} read {cli['seconds']:7.2f} s  process "
+              f"{cli['process']:7.2f} s  peak {cli['rss_mb']:7.0f} MB  rows {int(cli['points']):,}")
+    else:
+        print("  losslog export: CLI not available (yet); skipped")
+
+    base = results["losslog (library: discover)"]
+    print("\nratios (other / losslog library; read time, process time, peak memory):")
+    for name, r in results.items():
+        if name == "losslog (library: discover)" or name.startswith("bytes"):
+            continue
+        print(f"  {name:32s} {r['seconds'] / base['seconds']:6.1f}x  {r['process'] / base['process']:6.1f}x  "
+              f"{r['rss_mb'] / base['rss_mb']:5.2f}x memory")
+    if "tbparse SummaryReader.scalars" in results and cli is not None:
+        tb = results["tbparse SummaryReader.scalars"]
+        print(f"\nlosslog export (whole CLI process) vs tbparse (read only): {tb['seconds'] / cli['process']:.1f}x faster, "
+              f"{cli['rss_mb'] / tb['rss_mb']:.2f}x its peak memory")
+
+
+if __name__ == "__main__":
+    main()
