@@ -57,16 +57,31 @@ def build_report(
     return Report(tuple(analyses), tuple(problems), options)
 
 
-def clean(value: Any) -> Any:
-    """JSON-safe: non-finite floats become null (JSON has no NaN), tuples become lists."""
+_POSITION_KEYS = ("step", "epoch", "steps_after", "epochs_after")
+
+
+def _is_position(key: str) -> bool:
+    return key.endswith(_POSITION_KEYS)
+
+
+def clean(value: Any, key: str = "") -> Any:
+    """JSON-safe: non-finite floats become null (JSON has no NaN), tuples become lists.
+
+    Steps and epochs that are whole numbers are written as integers (``"best_epoch": 6``), as
+    the log wrote them; Hugging Face's fractional epochs stay floats.
+    """
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        if not math.isfinite(value):
+            return None
+        if _is_position(key) and value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        return value
     if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
+        return {str(k): clean(v, str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
+        return [clean(v, key) for v in value]
     if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return clean(value.item())
+        return clean(value.item(), key)
     return value
 
 

@@ -155,10 +155,12 @@ def gap_of(ctx: Context) -> Gap | None:
         return None
     bi = best_index(v.values[finite], "min")
     g = gap[ok]
-    k = max(2, len(g) // 4)
-    change = float(g[-1] - g[-k])
-    scale = max(float(np.nanmax(np.abs(g))), 1e-12)
-    trend = "widening" if change / scale > 0.05 else "narrowing" if change / scale < -0.05 else "stable"
+    # The trend that matters is from the best checkpoint on (from the start when the best is last):
+    # a gap that opens after the best point is the picture of overfitting.
+    start = bi if bi is not None and bi < len(gap) - 1 and np.isfinite(gap[bi]) else int(np.flatnonzero(ok)[0])
+    change = float(g[-1] - gap[start])
+    scale = max(abs(float(gap[start])), float(np.nanmax(np.abs(g))) * 0.1, 1e-12)
+    trend = "widening" if change / scale > 0.1 else "narrowing" if change / scale < -0.1 else "stable"
 
     def f(x: float) -> float | None:
         return float(x) if math.isfinite(x) else None
@@ -173,11 +175,25 @@ def gap_of(ctx: Context) -> Gap | None:
     )
 
 
+_KIND_ORDER = {"loss": 0, "accuracy": 1, "metric": 2, "other": 3, "lr": 4}
+_SPLIT_ORDER = {"train": 0, "val": 1, "test": 2, "": 3}
+
+
+def _display_order(m: MetricSummary) -> tuple[int, str, int, str]:
+    """Losses first, then accuracy-like metrics, bookkeeping and learning rates last; train before val."""
+    return (_KIND_ORDER.get(m.kind, 5), m.metric.lower(), _SPLIT_ORDER.get(m.split, 4), m.name)
+
+
 def analyze(run: Run, options: AnalysisOptions | None = None) -> RunAnalysis:
     """Everything losslog concludes about one run. Pure: no printing, no I/O."""
     options = options or AnalysisOptions()
     ctx = build_context(run, options)
-    summaries = tuple(summarize(s, options.smooth, options.tail_fraction) for s in ctx.series.values())
+    summaries = tuple(
+        sorted(
+            (summarize(s, options.smooth, options.tail_fraction) for s in ctx.series.values()),
+            key=_display_order,
+        )
+    )
     findings: list[Finding] = []
     for detector in DETECTORS:
         findings.extend(detector(ctx))

@@ -144,7 +144,7 @@ def _trend(values: np.ndarray, goal: str | None, smooth: float, tail_fraction: f
     # Relative to where the tail starts, so a loss that fell from 0.020 to 0.018 reads -10%,
     # not "flat" next to the 1.3 it started the run at; near zero, relative to the range.
     span = abs(float(np.nanmax(sm)) - float(np.nanmin(sm)))
-    scale = abs(start) if abs(start) > 1e-3 * span else max(span, 1e-12)
+    scale = abs(start) if abs(start) > 1e-9 * span else max(span, 1e-12)
     change = float((end - start) / scale)
     if abs(change) < 0.01:
         return "flat", change
