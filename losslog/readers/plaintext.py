@@ -63,6 +63,33 @@ LLMC_NAMES = {
     "eval": naming.parse("hellaswag_accuracy", split="val"),
 }
 _HF_AXIS = frozenset({"epoch", "step"})
+#: Files that may quote log lines but are never logs themselves (source code, docs, data).
+NOT_LOGS = frozenset(
+    {
+        ".py",
+        ".pyi",
+        ".md",
+        ".rst",
+        ".json",
+        ".jsonl",
+        ".yaml",
+        ".yml",
+        ".toml",
+        ".cfg",
+        ".ini",
+        ".ipynb",
+        ".sh",
+        ".html",
+        ".js",
+        ".ts",
+        ".c",
+        ".h",
+        ".cu",
+        ".cpp",
+        ".csv",
+        ".tsv",
+    }
+)
 
 
 def _float(text: str) -> float:
@@ -256,7 +283,7 @@ class TextLogReader:
     reads_dirs = False
 
     def sniff(self, probe: Probe) -> int:
-        if probe.is_dir or looks_binary(probe.head):
+        if probe.is_dir or probe.path.suffix.lower() in NOT_LOGS or looks_binary(probe.head):
             return 0
         head = probe.text_head
         if head.lstrip().startswith(("[", '{"')):
