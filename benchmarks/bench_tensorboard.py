@@ -155,17 +155,22 @@ def main() -> None:
                 best = r
         assert best is not None
         results[name] = best
-        print(f"  {name:32s} read {best['seconds']:7.2f} s  process {best['process']:7.2f} s  "
-              f"peak {best['rss_mb']:7.0f} MB  points {int(best.get('points', 0)):,}", flush=True)
-    cli = None
+        print(
+            f"  {name:32s} read {best['seconds']:7.2f} s  process {best['process']:7.2f} s  "
+            f"peak {best['rss_mb']:7.0f} MB  points {int(best.get('points', 0)):,}",
+            flush=True,
+        )
+    cli: dict[str, float] | None = None
     for _ in range(args.repeat):
-        r = run_cli(args.data)
-        if r is not None and (cli is None or r["seconds"] < cli["seconds"]):
-            cli = r
+        attempt = run_cli(args.data)
+        if attempt is not None and (cli is None or attempt["seconds"] < cli["seconds"]):
+            cli = attempt
     if cli is not None:
         results["losslog export --format csv (CLI)"] = cli
-        print(f"  {'losslog export --format csv (CLI)':32s} read {cli['seconds']:7.2f} s  process "
-              f"{cli['process']:7.2f} s  peak {cli['rss_mb']:7.0f} MB  rows {int(cli['points']):,}")
+        print(
+            f"  {'losslog export --format csv (CLI)':32s} read {cli['seconds']:7.2f} s  process "
+            f"{cli['process']:7.2f} s  peak {cli['rss_mb']:7.0f} MB  rows {int(cli['points']):,}"
+        )
     else:
         print("  losslog export: CLI not available (yet); skipped")
 
@@ -174,12 +179,16 @@ def main() -> None:
     for name, r in results.items():
         if name == "losslog (library: discover)" or name.startswith("bytes"):
             continue
-        print(f"  {name:32s} {r['seconds'] / base['seconds']:6.1f}x  {r['process'] / base['process']:6.1f}x  "
-              f"{r['rss_mb'] / base['rss_mb']:5.2f}x memory")
+        print(
+            f"  {name:32s} {r['seconds'] / base['seconds']:6.1f}x  {r['process'] / base['process']:6.1f}x  "
+            f"{r['rss_mb'] / base['rss_mb']:5.2f}x memory"
+        )
     if "tbparse SummaryReader.scalars" in results and cli is not None:
         tb = results["tbparse SummaryReader.scalars"]
-        print(f"\nlosslog export (whole CLI process) vs tbparse (read only): {tb['seconds'] / cli['process']:.1f}x faster, "
-              f"{cli['rss_mb'] / tb['rss_mb']:.2f}x its peak memory")
+        print(
+            f"\nlosslog export (whole CLI process) vs tbparse (read only): "
+            f"{tb['seconds'] / cli['process']:.1f}x faster, {cli['rss_mb'] / tb['rss_mb']:.2f}x its peak memory"
+        )
 
 
 if __name__ == "__main__":

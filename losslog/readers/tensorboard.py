@@ -211,9 +211,7 @@ def build_run(
                 epochs = ev.values[idx]
             elif epoch_of is not None:
                 epochs = _epochs_at(epoch_of, steps)
-            frames.append(
-                tidy_series(prefix + tag, steps, ev.values[idx], epochs, ev.wall_times[idx], name=names[key])
-            )
+            frames.append(tidy_series(prefix + tag, steps, ev.values[idx], epochs, ev.wall_times[idx], name=names[key]))
     for d in hparams_dirs:
         yaml_path = d / "hparams.yaml"
         if yaml_path.is_file():

@@ -196,6 +196,10 @@ class EventScalars:
     def __len__(self) -> int:
         return len(self.values)
 
+    def tags_of_points(self) -> list[str]:
+        """The tag of every point (a Python list, for tests and small files)."""
+        return [self.tags[i] for i in self.tag_ids.tolist()]
+
     def series(self) -> Iterator[tuple[str, np.ndarray]]:
         """(tag, row indices) per tag, tags in first-seen order."""
         if not len(self.tag_ids):
@@ -810,11 +814,21 @@ def decode(data: bytes | bytearray | memoryview, path: str = "<bytes>") -> Event
         rec = np.concatenate(col.rec)
         sub = np.concatenate(col.sub)
         order = np.lexsort((sub, rec))
-        result.tag_ids = np.concatenate(col.tag)[order]
+        ids = np.concatenate(col.tag)[order]
         result.steps = np.concatenate(col.step)[order]
         result.wall_times = np.concatenate(col.wall)[order]
         result.values = np.concatenate(col.value)[order]
-    result.tags = list(col.tag_index)
+        # renumber tags in first-seen order (groups were decoded by length, not in file order)
+        names = list(col.tag_index)
+        present = np.zeros(len(names), dtype=bool)
+        present[ids] = True
+        first_at = np.full(len(names), len(ids), dtype=np.int64)
+        np.minimum.at(first_at, ids, np.arange(len(ids), dtype=np.int64))
+        seen = sorted(np.flatnonzero(present).tolist(), key=lambda t: int(first_at[t]))
+        remap = np.zeros(len(names), dtype=np.int32)
+        remap[seen] = np.arange(len(seen), dtype=np.int32)
+        result.tag_ids = remap[ids]
+        result.tags = [names[t] for t in seen]
     if problems:
         result.bad_records = sum(1 for p in problems if "CRC" in p or "malformed" in p)
         shown = problems[:_MAX_WARNINGS]
