@@ -62,12 +62,12 @@ def train(
 
 def write_keras_csv(path: Path, rows: list[dict[str, float]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    keys = ["epoch"] + sorted(k for k in rows[0] if k != "epoch")
+    keys = ["epoch", *sorted(k for k in rows[0] if k != "epoch")]
     with path.open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\r\n")  # Keras's csv writer ends lines with CRLF
         w.writerow(keys)
         for r in rows:
-            w.writerow([r["epoch"]] + [repr(float(r[k])) for k in keys[1:]])
+            w.writerow([r["epoch"], *(repr(float(r[k])) for k in keys[1:])])
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 def keras_csv_text(rows: Sequence[dict[str, float | None]], sep: str = ",", crlf: bool = True) -> str:
     """What Keras's CSVLogger writes: ``epoch`` then sorted keys, ``NA`` for missing, CRLF ends."""
-    keys = ["epoch"] + sorted({k for r in rows for k in r if k != "epoch"})
+    keys = ["epoch", *sorted({k for r in rows for k in r if k != "epoch"})]
     end = "\r\n" if crlf else "\n"
     lines = [sep.join(keys)]
     for r in rows:

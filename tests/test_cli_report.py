@@ -72,7 +72,7 @@ def test_json_report_shape(runs: dict[str, Path]) -> None:
     for key in ("code", "severity", "metric", "onset_step", "onset_epoch", "message", "evidence"):
         assert key in finding
     assert "overfitting" not in [f["code"] for f in by_name["healthy"]["findings"]]
-    assert [f["code"] for f in by_name["diverged"]["findings"]][0] == "divergence"
+    assert next(f["code"] for f in by_name["diverged"]["findings"]) == "divergence"
 
 
 def test_markdown_report(runs: dict[str, Path]) -> None:

@@ -72,7 +72,7 @@ def test_appended_with_repeated_header_and_restart(tmp_path: Path) -> None:
     path = tmp_path / "training.log"
     path.write_text(first + second)
     run = read_one(path)
-    steps, vals = values(run, "val_loss")
+    steps, _ = values(run, "val_loss")
     assert steps == [0, 1, 2]  # the later session replaced epochs 0..3
     assert run.replaced_points == 4 * 4  # four metrics, four epochs each
     kept = read_one(path, keep_all=True)

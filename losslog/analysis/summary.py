@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -138,7 +139,7 @@ def _trend(values: np.ndarray, goal: str | None, smooth: float, tail_fraction: f
     if len(finite) < 3:
         return "n/a", None
     sm = tb_smooth(finite, smooth)
-    k = max(3, int(round(len(sm) * tail_fraction)))
+    k = max(3, round(len(sm) * tail_fraction))
     k = min(k, len(sm))
     start, end = sm[-k], sm[-1]
     # Relative to where the tail starts, so a loss that fell from 0.020 to 0.018 reads -10%,
@@ -161,7 +162,7 @@ def _spark_sample(values: np.ndarray, width: int = 40) -> list[float]:
         return [float(x) for x in values]
     edges = np.linspace(0, n, width + 1).astype(int)
     out = []
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in itertools.pairwise(edges):
         chunk = values[a:b]
         if not np.isfinite(chunk).all():
             out.append(float("nan"))

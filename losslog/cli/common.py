@@ -110,7 +110,9 @@ def split_format(value: str | None, outputs: tuple[str, ...], default: str) -> t
 
     if any(r.name == v for r in registry.all_readers()):
         return default, v
-    raise UsageError(f"--format {value!r}: expected one of {', '.join(outputs)} (or an input format, see `losslog formats`)")
+    raise UsageError(
+        f"--format {value!r}: expected one of {', '.join(outputs)} (or an input format, see `losslog formats`)"
+    )
 
 
 def write_output(text: str, output: Path | None) -> None:

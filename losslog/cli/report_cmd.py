@@ -25,7 +25,7 @@ from losslog.cli.common import (
     split_format,
     write_output,
 )
-from losslog.cli.loading import load_report, load_runs, stderr_console
+from losslog.cli.loading import load_report, load_runs
 from losslog.errors import ExitCode, UsageError
 from losslog.report import Report
 
@@ -52,7 +52,9 @@ def report(
         str | None, typer.Option("--format", "-f", help="text (default), json, markdown or html.")
     ] = None,
     output: OutputOpt = None,
-    embed: Annotated[bool, typer.Option("--embed", help="Markdown: embed the chart as base64 instead of a file.")] = False,
+    embed: Annotated[
+        bool, typer.Option("--embed", help="Markdown: embed the chart as base64 instead of a file.")
+    ] = False,
     log_format: LogFormatOpt = None,
     keep_all: KeepAllOpt = False,
     smooth: SmoothOpt = 0.6,

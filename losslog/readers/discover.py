@@ -117,13 +117,17 @@ def _walk(
     rel = os.path.relpath(folder, root)
     probe = make_probe(folder)
     dir_reader = forced if forced is not None and forced.reads_dirs else registry.best_reader(probe)
-    if dir_reader is not None and (forced is None or dir_reader is forced):
-        if dir_reader.reads_dirs and (forced is not None or dir_reader.sniff(probe) > 0):
-            if on_path:
-                on_path(folder)
-            base = _run_base_name(folder, rel) if folder != root else _run_base_name(folder, None)
-            _read_one(folder, dir_reader, base, keep_all, out)
-            return
+    if (
+        dir_reader is not None
+        and (forced is None or dir_reader is forced)
+        and dir_reader.reads_dirs
+        and (forced is not None or dir_reader.sniff(probe) > 0)
+    ):
+        if on_path:
+            on_path(folder)
+        base = _run_base_name(folder, rel) if folder != root else _run_base_name(folder, None)
+        _read_one(folder, dir_reader, base, keep_all, out)
+        return
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:

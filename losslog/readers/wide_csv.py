@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-
-from typing import TYPE_CHECKING
 
 from losslog.errors import InputError, ParseError
 from losslog.model import Run

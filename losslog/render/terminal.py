@@ -6,7 +6,7 @@ report reads the same piped into a file or with NO_COLOR set.
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console, Group, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
@@ -35,7 +35,8 @@ def run_group(run: RunAnalysis) -> Group:
     title.append(f"  {run.format} · {run.source} · {run.points} points", style="dim")
     parts.append(title)
     verdict = run.verdict
-    style = "bold green" if verdict == "healthy" else _STYLE[next(f.severity for f in run.findings if f.code == verdict)]
+    lead_severity = next((f.severity for f in run.findings if f.code == verdict), None)
+    style = "bold green" if lead_severity is None else _STYLE[lead_severity]
     parts.append(Text("  " + headline(run), style=style))
     lead = next((f for f in run.findings if f.code == verdict), None)
     if lead is not None and lead.suggestion:
@@ -59,7 +60,7 @@ def run_group(run: RunAnalysis) -> Group:
 
 def metrics_table(run: RunAnalysis) -> Table:
     table = Table(box=None, pad_edge=False, padding=(0, 1), show_edge=False, header_style="bold")
-    for col, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("metric", "left"),
         ("split", "left"),
         ("goal", "left"),
@@ -71,7 +72,8 @@ def metrics_table(run: RunAnalysis) -> Table:
         ("change", "right"),
         ("trend (end)", "left"),
         ("curve", "left"),
-    ):
+    )
+    for col, justify in columns:
         table.add_column(col, justify=justify, no_wrap=col in ("curve", "metric"))
     for m in run.metrics:
         goal = m.goal or ("lr" if m.kind == "lr" else "–")

@@ -43,7 +43,8 @@ def checkpoint_sentence(cp: Checkpoint) -> str:
     where = x_label(cp.step, cp.epoch)
     after = ""
     if cp.epochs_after is not None and cp.epochs_after > 0:
-        after = f"; {cp.epochs_after:g} epoch{'s' if cp.epochs_after != 1 else ''} ({cp.fraction_after:.0%} of the run) came after it"
+        plural = "s" if cp.epochs_after != 1 else ""
+        after = f"; {cp.epochs_after:g} epoch{plural} ({cp.fraction_after:.0%} of the run) came after it"
     elif cp.steps_after > 0:
         after = f"; {cp.steps_after:g} steps ({cp.fraction_after:.0%} of the run) came after it"
     else:
@@ -72,7 +73,7 @@ def gap_sentence(run: RunAnalysis) -> str | None:
 
 def metric_label(m: MetricSummary) -> str:
     gran = f" ({m.granularity})" if m.granularity else ""
-    return f"{m.name}{gran}" if m.name == m.display else f"{m.name}{gran}"
+    return f"{m.name}{gran}"
 
 
 def trend_text(m: MetricSummary) -> str:
