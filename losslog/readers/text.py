@@ -66,6 +66,19 @@ def detect_separator(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+#: A file modified this recently, whose last line has no line end, is taken as being written.
+LIVE_FILE_SECONDS = 2.0
+
+
+def _changed_within(path: Path, seconds: float) -> bool:
+    import time
+
+    try:
+        return time.time() - path.stat().st_mtime < seconds
+    except OSError:
+        return False
+
+
 @dataclass
 class Table:
     """A delimited file as strings: the header and the data rows, every row as long as the header."""
@@ -120,9 +133,20 @@ def read_table(path: Path, sep: str | None = None, text: TextFile | None = None)
             continue
         rows.append(row)
         line_numbers.append(i)
-    if rows and not ends_with_newline and len(rows[-1]) < n:
-        rows.pop()
-        line_numbers.pop()  # a file still being written: its cut-off last line is not data yet
+    if rows and not ends_with_newline:
+        # A file still being written ends in a line without its line end. Shorter than the header,
+        # it is surely cut off; as long as the header, it may still be cut inside its last number,
+        # which only a very recent change of the file tells apart from a finished file.
+        if len(rows[-1]) < n:
+            rows.pop()
+            line_numbers.pop()
+        elif _changed_within(path, LIVE_FILE_SECONDS):
+            warnings.append(
+                f"{path}: line {line_numbers[-1]} has no line end and the file is still changing; "
+                "left out as possibly incomplete"
+            )
+            rows.pop()
+            line_numbers.pop()
     fixed: list[list[str]] = []
     for row, line in zip(rows, line_numbers):
         if len(row) < n:
