@@ -125,3 +125,18 @@ def test_csvish_text_never_raises(tmp_path_factory, text: str) -> None:  # type:
     path.write_text("step,val_loss\n" + text)
     found = read(path)
     assert found.runs or found.errors
+
+
+def test_last_line_cut_inside_its_last_number(tmp_path: Path) -> None:
+    """Cut inside the last number, a row has all its cells: only the file's fresh change tells."""
+    import os
+    import time
+
+    path = tmp_path / "live.csv"
+    path.write_text("step,val_loss\n1,0.5\n2,0.4444")  # "0.44444444" is still being written
+    run = read(path).runs[0]
+    assert run.series("val_loss")["value"].tolist() == [0.5]
+    assert any("still changing" in w for w in run.warnings)
+    old = time.time() - 60
+    os.utime(path, (old, old))  # a finished file that merely lacks its final line end
+    assert read(path).runs[0].series("val_loss")["value"].tolist() == [0.5, 0.4444]
