@@ -23,6 +23,7 @@ Lines that match nothing (banners, warnings, tracebacks) are skipped.
 from __future__ import annotations
 
 import ast
+import codecs
 import math
 import re
 from dataclasses import dataclass, field
@@ -261,6 +262,13 @@ def parse_text(text: str) -> _State:
     return st
 
 
+def _decoded_head(probe: Probe) -> str:
+    """The head as text; UTF-16 logs (PowerShell's ``>`` redirection) carry a BOM."""
+    if probe.head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return probe.head[: len(probe.head) // 2 * 2].decode("utf-16", errors="replace")
+    return probe.text_head
+
+
 def _head_matches(text: str) -> int:
     st = _State()
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -285,7 +293,7 @@ class TextLogReader:
     def sniff(self, probe: Probe) -> int:
         if probe.is_dir or probe.path.suffix.lower() in NOT_LOGS or looks_binary(probe.head):
             return 0
-        head = probe.text_head
+        head = _decoded_head(probe)
         if head.lstrip().startswith(("[", '{"')):
             return 0  # JSON: other readers' business
         return 70 if _head_matches(head) else 0
