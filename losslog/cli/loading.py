@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from losslog.analysis import AnalysisOptions
+from losslog.model import Run
 from losslog.readers.discover import Discovery, discover
 from losslog.report import Report, build_report
 
@@ -40,3 +41,15 @@ def load_report(
 ) -> Report:
     found = load_runs(paths, log_format, keep_all, verbose)
     return build_report(found.runs, found.errors, options)
+
+
+def load_runs_and_report(
+    paths: list[Path], log_format: str | None, keep_all: bool, verbose: bool, options: AnalysisOptions
+) -> tuple[list[Run], Report]:
+    """The runs (their points, for charts) and their report, read once.
+
+    Charts need the points as well as the analysis; reading twice would double the work and could
+    see a log that changed in between.
+    """
+    found = load_runs(paths, log_format, keep_all, verbose)
+    return found.runs, build_report(found.runs, found.errors, options)

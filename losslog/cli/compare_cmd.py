@@ -1,0 +1,1 @@
+"""``losslog compare``: a leaderboard of runs (registered in commands.py)."""

@@ -1,0 +1,150 @@
+"""``losslog plot``: the charts an engineer would draw by hand after a run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from losslog.cli.app import app, handle_errors
+from losslog.cli.common import (
+    ClassesOpt,
+    GoalOpt,
+    KeepAllOpt,
+    LogFormatOpt,
+    MinDeltaOpt,
+    ModeOpt,
+    MonitorOpt,
+    PathsArg,
+    PatienceOpt,
+    VerboseOpt,
+    analysis_options,
+)
+from losslog.cli.loading import load_runs_and_report
+from losslog.errors import ExitCode, UsageError
+
+ImageOutputOpt = Annotated[
+    Path,
+    typer.Option("--output", "-o", help="Image file to write; the extension picks the format: .png, .svg or .pdf."),
+]
+MetricsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--metrics",
+        "-m",
+        help="Metrics to draw, comma-separated or repeated (loss, val_loss, accuracy, lr ...). Default: "
+        "losses, accuracies, other scores and the learning rate.",
+    ),
+]
+PlotSmoothOpt = Annotated[
+    float,
+    typer.Option(
+        "--smooth",
+        min=0.0,
+        max=0.999,
+        help="TensorBoard smoothing weight of the drawn curve, over faint raw points (0 = raw only).",
+    ),
+]
+LogYOpt = Annotated[
+    bool, typer.Option("--log-y", help="Logarithmic y axis (learning rates get one when they span decades).")
+]
+XOpt = Annotated[
+    str,
+    typer.Option(
+        "--x", help="x axis: auto (epochs when every series has one point per epoch, else steps), step, epoch or time."
+    ),
+]
+TitleOpt = Annotated[
+    str | None, typer.Option("--title", help="Figure title (default: the run name, or how many runs).")
+]
+SizeOpt = Annotated[
+    str | None,
+    typer.Option("--size", help="Figure size in inches, WIDTHxHEIGHT (e.g. 12x8). Default: fits the panels."),
+]
+DpiOpt = Annotated[
+    float | None, typer.Option("--dpi", min=30, max=1200, help="Resolution of PNG output (default 150).")
+]
+
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[x×,]\s*(\d+(?:\.\d+)?)\s*$", re.IGNORECASE)
+
+
+def parse_size(value: str | None) -> tuple[float, float] | None:
+    """``12x8`` -> (12.0, 8.0) inches; anything else is a usage error."""
+    if value is None:
+        return None
+    m = _SIZE_RE.match(value)
+    if not m:
+        raise UsageError(f"--size {value!r}: expected WIDTHxHEIGHT in inches, e.g. 12x8")
+    w, h = float(m.group(1)), float(m.group(2))
+    if not (1 <= w <= 200 and 1 <= h <= 200):
+        raise UsageError(f"--size {value!r}: width and height must be between 1 and 200 inches")
+    return w, h
+
+
+def parse_metrics(items: list[str] | None) -> tuple[str, ...]:
+    """``--metrics loss,accuracy --metrics lr`` -> ("loss", "accuracy", "lr")."""
+    out: list[str] = []
+    for item in items or []:
+        out.extend(p.strip() for p in item.split(",") if p.strip())
+    return tuple(dict.fromkeys(out))
+
+
+@app.command()
+@handle_errors
+def plot(
+    paths: PathsArg,
+    output: ImageOutputOpt,
+    overlay: Annotated[
+        bool, typer.Option("--overlay", help="Several runs: draw the models in the same panels, one colour each.")
+    ] = False,
+    metrics: MetricsOpt = None,
+    smooth: PlotSmoothOpt = 0.6,
+    log_y: LogYOpt = False,
+    x: XOpt = "auto",
+    title: TitleOpt = None,
+    size: SizeOpt = None,
+    dpi: DpiOpt = None,
+    log_format: LogFormatOpt = None,
+    keep_all: KeepAllOpt = False,
+    monitor: MonitorOpt = None,
+    mode: ModeOpt = None,
+    goal: GoalOpt = None,
+    patience: PatienceOpt = 3,
+    min_delta: MinDeltaOpt = 0.0,
+    classes: ClassesOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Draw the runs: one run gets a panel per kind of metric; several runs go side by side.
+
+    Side by side means one column per model and one row per metric, with a shared y axis per row;
+    --overlay draws all models in the same panels instead. The smoothed curve is drawn over faint
+    raw points; the best checkpoint, the overfitting stretch, divergence and NaN/inf points are
+    marked. Exit code 0, or 2 when an input could not be read (the other runs are still drawn).
+    """
+    from losslog.render import chart
+
+    chart.chart_format(output)  # an unknown extension fails before any reading
+    opts = chart.ChartOptions(
+        metrics=parse_metrics(metrics),
+        smooth=smooth,
+        log_y=log_y,
+        x=x.strip().lower(),
+        title=title,
+        size=parse_size(size),
+        dpi=dpi,
+    )
+    if opts.x not in chart.X_MODES:
+        raise UsageError(f"--x {x!r}: expected one of {', '.join(chart.X_MODES)}")
+    options = analysis_options(smooth, monitor, mode, goal, patience, min_delta, classes)
+    runs, rep = load_runs_and_report(paths, log_format, keep_all, verbose, options)
+    for e in rep.errors:
+        typer.echo(f"losslog: error: {e.source}: {e.message}", err=True)
+    if not rep.runs:
+        raise typer.Exit(int(ExitCode.BAD_INPUT))
+    inputs = chart.chart_inputs(runs, rep.runs, options)
+    fig = chart.figure_for(inputs, opts, overlay=overlay)
+    chart.save_figure(fig, output, dpi)
+    typer.echo(f"wrote {output} ({len(inputs)} run{'s' if len(inputs) != 1 else ''})", err=True)
+    raise typer.Exit(int(ExitCode.BAD_INPUT if rep.errors else ExitCode.OK))
