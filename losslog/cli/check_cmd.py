@@ -264,7 +264,7 @@ def render_gate_text(report: Report, gate: GateResult, verbose: bool = False) ->
         extra = f"  {run.verdict}  ({run.source})" if run is not None else ""
         lines.append(_plain(f"{status}  {name}{extra}"))
         for r in gate.rules:
-            if r.run != name or (r.passed and not verbose and r.kind != "assert"):
+            if r.run != name or (r.passed and not verbose and r.kind == "findings"):
                 continue
             mark = "ok  " if r.passed else "FAIL"
             lines.append(_plain(f"    {mark} {r.rule}: {r.message}"))
