@@ -173,7 +173,7 @@ def parse(tag: str, split: str | None = None, default_split: str = "train") -> M
     found_split, rest = split_of(name)
     granularity = ""
     m = _GRANULARITY_RE.match(rest)
-    if m and not _LR_RE.match(rest) and m.group("rest").lower() not in _NOT_GRANULARITY:
+    if m and not _LR_RE.match(rest) and (_tokens(m.group("rest")) or [""])[-1].lower() not in _NOT_GRANULARITY:
         granularity, rest = m.group("gran"), m.group("rest")
         # Lightning names like "train_loss_epoch": the split may sit before the granularity suffix.
         if not found_split:

@@ -37,10 +37,12 @@ def run_and_tag(path: Path) -> tuple[str, str]:
     return "", path.stem
 
 
-def _csv_frame(path: Path, tag: str) -> pd.DataFrame:
+def _csv_frame(path: Path, tag: str, warnings: list[str] | None = None) -> pd.DataFrame:
     import pandas as pd
 
     table = read_table(path)
+    if warnings is not None:
+        warnings.extend(table.warnings)
     low = [h.lower() for h in table.header]
     if low[:3] != ["wall time", "step", "value"]:
         raise ParseError("expected the header Wall time,Step,Value", path, line=1)
@@ -94,8 +96,10 @@ class TensorBoardCsvReader:
 
     def read(self, path: Path) -> list[Run]:
         run, tag = run_and_tag(path)
-        frame = _csv_frame(path, tag)
-        return [finish_run(frame, self.name, path, meta={"tb_run": run, "tag_from": "file name"})]
+        warnings: list[str] = []
+        frame = _csv_frame(path, tag, warnings)
+        meta: dict[str, object] = {"tb_run": run, "tag_from": "file name"}
+        return [finish_run(frame, self.name, path, meta=meta, warnings=warnings)]
 
 
 class TensorBoardJsonReader:
