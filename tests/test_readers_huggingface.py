@@ -85,3 +85,16 @@ def test_non_numeric_and_odd_entries_are_skipped_with_warnings(tmp_path: Path) -
     assert points(run, "loss", "step") == [5, 10]
     assert str(points(run, "loss")[1]) == "nan"  # NaN kept: divergence evidence
     assert len(run.warnings) == 2
+
+
+def test_evaluation_after_training_is_not_a_point(tmp_path: Path) -> None:
+    src = fixture("hf/out/trainer_state.json")
+    state = json.loads(src.read_text())
+    # load_best_model_at_end + trainer.evaluate(): the best model's loss, logged at the last step
+    state["log_history"].append({"epoch": 4.0, "eval_loss": 0.35, "eval_accuracy": 0.97, "step": 40})
+    path = tmp_path / "trainer_state.json"
+    path.write_text(json.dumps(state))
+    run = read_one(path)
+    assert points(run, "eval_loss") == [0.61, 0.39, 0.35, 0.41]
+    assert run.meta["after_training"][0]["eval_loss"] == 0.35
+    assert best_epoch(run, "eval_loss") == 3.0

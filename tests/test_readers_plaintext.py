@@ -191,3 +191,15 @@ def test_any_text_parses_without_crashing(text: str) -> None:
     st_ = parse_text(text)
     frame = st_.points.frame()
     assert list(frame.columns) == ["metric", "split", "step", "epoch", "value", "wall_time", "tag"]
+
+
+def test_hf_console_evaluation_after_training_is_meta(tmp_path: Path) -> None:
+    path = tmp_path / "console.txt"
+    path.write_text(
+        fixture("text/hf_console_v5.txt").read_text()
+        + "{'eval_loss': '0.3877', 'eval_accuracy': '0.9688', 'epoch': '2'}\n"
+    )
+    run = read_one(path)
+    assert points(run, "eval_loss") == [0.6053, 0.3877]
+    assert run.replaced_points == 0
+    assert run.meta["after_training"][0]["eval_loss"] == "0.3877"

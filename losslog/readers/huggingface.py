@@ -5,7 +5,9 @@
 ``eval_runtime``), each with ``step`` (the global step) and ``epoch`` (a float that reaches 1.0 at
 the end of the first epoch). The last entry of a finished run is a summary (``train_loss`` is the
 mean over the run, ``train_runtime`` ...): it is not a point on the curve, so it goes to
-``meta["summary"]``. ``checkpoint-N/`` copies of the same history are skipped by discovery.
+``meta["summary"]``. Evaluations logged after that summary (``trainer.evaluate()`` once training is
+done, which measures the reloaded best model) go to ``meta["after_training"]``.
+``checkpoint-N/`` copies of the same history are skipped by discovery.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class HuggingFaceReader:
             raise ParseError("no log_history list: not a Hugging Face trainer_state.json", path)
         points = PointCollector()
         summary: dict[str, Any] = {}
+        after: list[dict[str, Any]] = []
         warnings: list[str] = []
         for index, entry in enumerate(state["log_history"]):
             if not isinstance(entry, dict):
@@ -81,6 +84,11 @@ class HuggingFaceReader:
                 continue
             if is_summary(entry):
                 summary.update(entry)
+                continue
+            if summary and "loss" not in entry:
+                # trainer.evaluate() after train(): with load_best_model_at_end it re-measures the
+                # *best* model at the last step; as a point it would pose as the last epoch's value.
+                after.append(entry)
                 continue
             step = as_number(entry.get("step"))
             if step is None:
@@ -98,6 +106,8 @@ class HuggingFaceReader:
         meta["epoch_base"] = 1
         if summary:
             meta["summary"] = summary
+        if after:
+            meta["after_training"] = after
         config = path.with_name("config.json")
         if config.is_file() and config.stat().st_size < 1_000_000:
             try:

@@ -107,6 +107,7 @@ class _State:
     mm_epoch_len: float = NAN
     mm_last_train: float = NAN
     hf_summary: dict[str, Any] = field(default_factory=dict)
+    hf_after: list[dict[str, Any]] = field(default_factory=list)
     dialects: dict[str, int] = field(default_factory=dict)
 
     def seen(self, dialect: str) -> None:
@@ -199,6 +200,9 @@ def parse_line(line: str, st: _State) -> bool:
 def _hf_point(d: dict[str, Any], st: _State) -> None:
     if "loss" not in d and ("train_runtime" in d or "train_loss" in d):
         st.hf_summary.update(d)
+        return
+    if st.hf_summary and "loss" not in d:
+        st.hf_after.append(d)  # trainer.evaluate() after training: the reloaded best model, not a point
         return
     epoch = as_number(d.get("epoch"))
     step = as_number(d.get("step"))
@@ -308,4 +312,6 @@ class TextLogReader:
             meta["epoch_base"] = 1
         if st.hf_summary:
             meta["summary"] = st.hf_summary
+        if st.hf_after:
+            meta["after_training"] = st.hf_after
         return [finish_run(st.points.frame(), self.name, path, meta=meta, warnings=tf.warnings)]
