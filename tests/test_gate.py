@@ -30,7 +30,7 @@ from losslog.analysis.gate import (
 )
 from losslog.errors import InputError, UsageError
 from losslog.readers.discover import discover
-from losslog.report import build_report, report_to_dict
+from losslog.report import SCHEMA_VERSION, build_report, report_to_dict
 
 
 def keras_rows(n: int, overfit_from: int | None = None, diverge_at: int | None = None, floor: float = 0.3) -> str:
@@ -344,7 +344,7 @@ def test_baseline_from_a_saved_json_report(tmp_path: Path) -> None:
     saved = tmp_path / "baseline.json"
     saved.write_text(json.dumps(report_to_dict(build_report(found.runs, [], AnalysisOptions()))), encoding="utf-8")
     assert is_report_json(saved) and not is_report_json(base_path)
-    (base,) = baseline_from_report_json(saved)
+    (base,) = baseline_from_report_json(saved, SCHEMA_VERSION)
     assert base.monitor == "val_loss"
     bad = analyzed(write_run(tmp_path, "bad", n=25, floor=0.4))
     good = analyzed(write_run(tmp_path, "good", n=25, floor=0.2))
@@ -357,7 +357,8 @@ def test_baseline_report_trimmed_to_best_still_works(tmp_path: Path, healthy: Ru
     saved = tmp_path / "b.json"
     best = {"metric": "val_loss", "tag": "val_loss", "goal": "min", "value": healthy.best.value * 2}
     saved.write_text(json.dumps({"schema_version": 1, "runs": [{"name": "x", "best": best}]}), encoding="utf-8")
-    gate = evaluate([healthy], GateSpec(fail_on=FailOn(), baselines=tuple(baseline_from_report_json(saved))))
+    bases = tuple(baseline_from_report_json(saved, SCHEMA_VERSION))
+    gate = evaluate([healthy], GateSpec(fail_on=FailOn(), baselines=bases))
     assert gate.passed
 
 
@@ -369,7 +370,7 @@ def test_bad_baseline_reports_are_input_errors(tmp_path: Path, content: str) -> 
     saved = tmp_path / "b.json"
     saved.write_text(content, encoding="utf-8")
     with pytest.raises(InputError):
-        baseline_from_report_json(saved)
+        baseline_from_report_json(saved, SCHEMA_VERSION)
 
 
 def test_several_baselines_pair_by_run_name(tmp_path: Path) -> None:

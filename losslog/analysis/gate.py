@@ -296,10 +296,12 @@ def is_report_json(path: Path) -> bool:
     return b'"schema_version"' in head
 
 
-def baseline_from_report_json(path: Path) -> list[BaselineRun]:
-    """Baseline runs from a saved JSON report (``runs[].best`` and ``runs[].metrics[].best``)."""
-    from losslog.report import SCHEMA_VERSION
+def baseline_from_report_json(path: Path, schema_version: int) -> list[BaselineRun]:
+    """Baseline runs from a saved JSON report (``runs[].best`` and ``runs[].metrics[].best``).
 
+    ``schema_version`` is the newest report version this losslog writes (``losslog.report``
+    passes it in: the analysis layer does not import the report layer).
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -309,9 +311,9 @@ def baseline_from_report_json(path: Path) -> list[BaselineRun]:
     if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
         raise InputError("baseline JSON is not a losslog report (no 'runs' list)", path)
     version = data.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
+    if not isinstance(version, int) or version > schema_version:
         raise InputError(
-            f"baseline report has schema_version {version!r}; this losslog reads up to {SCHEMA_VERSION}", path
+            f"baseline report has schema_version {version!r}; this losslog reads up to {schema_version}", path
         )
     out: list[BaselineRun] = []
     for i, r in enumerate(data["runs"]):

@@ -33,7 +33,7 @@ from losslog.cli.common import analysis_options, split_format, write_output
 from losslog.cli.loading import load_runs
 from losslog.config import Config, load_config
 from losslog.errors import ExitCode, InputError, UsageError
-from losslog.report import Report, build_report
+from losslog.report import SCHEMA_VERSION, Report, build_report
 
 CHECK_FORMATS = ("text", "json", "github", "markdown")
 
@@ -57,7 +57,7 @@ def _pick(cli: Any, cfg: Any, default: Any = None) -> Any:
 def load_baseline(path: Path, log_format: str | None, keep_all: bool, options: AnalysisOptions) -> list[BaselineRun]:
     """A saved JSON report (told by content) or any log/folder losslog reads, analyzed like the candidate."""
     if is_report_json(path):
-        return baseline_from_report_json(path)
+        return baseline_from_report_json(path, SCHEMA_VERSION)
     found = load_runs([path], log_format, keep_all, verbose=False)
     if found.errors:
         first = found.errors[0]
