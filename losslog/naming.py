@@ -74,6 +74,9 @@ _EVAL_GROUP_RE = re.compile(
 # Ultralytics suffixes its validation metrics with the task: (B)ox, (M)ask, (P)ose, (O)BB.
 _ULTRALYTICS_TASK_RE = re.compile(r"^(?P<rest>.+)\((?P<task>[A-Z])\)$")
 _ULTRALYTICS_TASKS = {"B": "", "M": "mask", "P": "pose", "O": "obb"}
+# Whole tags that one tool abbreviates: llm.c's main.log writes "trl" (train loss) and "tel"
+# (validation loss). Only exact, whole-tag matches, so no other name can be caught by them.
+_TOOL_TAGS: dict[str, tuple[str, str]] = {"trl": ("train", "loss"), "tel": ("val", "loss")}
 # Words that only look like a split/granularity suffix: "global_step" is an x axis, not a metric.
 _NOT_GRANULARITY = frozenset({"global", "num", "total", "per"})
 
@@ -158,6 +161,10 @@ def parse(tag: str, split: str | None = None, default_split: str = "train") -> M
     unprefixed ``loss`` is the training loss (Keras, Hugging Face, nanoGPT all mean that).
     """
     raw = tag.strip()
+    if raw in _TOOL_TAGS:
+        tool_split, tool_metric = _TOOL_TAGS[raw]
+        kind, goal = classify(tool_metric)
+        return MetricName(raw, split if split is not None else tool_split, tool_metric, kind, goal)
     name = raw
     # Ultralytics groups validation metrics under "metrics/" and learning rates under "lr/".
     forced_split = split

@@ -66,3 +66,14 @@ def test_timings_and_lr_are_not_judged() -> None:
 )
 def test_normalize_split(word: str, split: str | None) -> None:
     assert normalize_split(word) == split
+
+
+@pytest.mark.parametrize(("tag", "split"), [("trl", "train"), ("tel", "val")])
+def test_llmc_short_tags(tag: str, split: str) -> None:
+    name = parse(tag)
+    assert (name.split, name.metric, name.goal) == (split, "loss", "min")
+
+
+def test_llmc_tags_only_match_whole() -> None:
+    assert parse("hotel").metric == "hotel"
+    assert parse("trl_count").metric == "trl_count"

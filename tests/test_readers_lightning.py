@@ -79,3 +79,10 @@ def test_a_metrics_csv_being_written_loses_only_its_cut_off_line(tmp_path: Path)
     run = read_one(cut)
     assert points(run, "val_loss")[-1] == 0.66  # the last complete row
     assert len(points(run, "train_acc")) == 4  # the cut-off row gave nothing
+
+
+def test_a_long_table_called_metrics_csv_is_not_lightning(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.csv"
+    path.write_text("step,epoch,metric,value\n1,0,loss,0.5\n")
+    reader = registry.best_reader(make_probe(path))
+    assert reader is not None and reader.name == "long-csv"

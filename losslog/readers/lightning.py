@@ -36,8 +36,8 @@ class LightningCsvReader:
         if not is_delimited_text(probe):
             return 0
         header = [h.lower() for h in header_of(probe)]
-        if "step" not in header:
-            return 0
+        if "step" not in header or ("value" in header and {"metric", "tag", "name", "key"} & set(header)):
+            return 0  # no step, or a long (tidy) table that merely has a step column
         has_epoch = "epoch" in header
         granular = any(_GRANULARITY.search(h) for h in header if h not in ("step", "epoch"))
         if probe.name == "metrics.csv" and (has_epoch or granular):
