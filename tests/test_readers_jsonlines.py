@@ -167,3 +167,13 @@ def test_garbage_never_escapes_as_a_traceback(tmp_path: Path, data: bytes) -> No
         # ParseError is an InputError: a clear message, never a crash
         with contextlib.suppress(InputError):
             reader.read(path)
+
+
+def test_plain_json_lines_keyed_by_step(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_text('{"step": 1, "loss": 2.0, "val_loss": 2.5}\n{"step": 2, "loss": 1.5}\n')
+    run = read_one(path)
+    assert run.format == "mmengine"
+    assert naming_of(run, "loss") == ("train", "loss")
+    assert naming_of(run, "val_loss") == ("val", "loss")
+    assert points(run, "loss", "step") == [1, 2]

@@ -85,6 +85,9 @@ def read_mmengine_scalars(path: Path, fmt: str) -> Run:
     """mmengine's ``scalars.json`` into one run (see the module doc for the step rules)."""
     records, warnings = json_lines(path)
     epoch_based = any("epoch" in r for _, r in records)
+    # Without any training line (iter/epoch keys) there is no telling validation lines apart: a
+    # plain JSON-lines log keyed by "step" is read as it is, names deciding the splits.
+    has_loop = epoch_based or any("iter" in r for _, r in records)
     points = PointCollector()
     last_train_step = NAN
     for _, record in records:
@@ -93,7 +96,7 @@ def read_mmengine_scalars(path: Path, fmt: str) -> Run:
             step = as_number(record.get("iter"))
         if step is None:
             continue
-        is_train = any(k in record for k in _MMENGINE_TRAIN_KEYS)
+        is_train = not has_loop or any(k in record for k in _MMENGINE_TRAIN_KEYS)
         if is_train:
             mode = "train"
             epoch = as_number(record.get("epoch"))
@@ -120,8 +123,10 @@ class MmengineReader:
     """mmengine ``vis_data/scalars.json`` (and its ``<timestamp>.json`` twin)."""
 
     name = "mmengine"
-    description = "mmengine vis_data/scalars.json (JSON lines; validation lines count epochs in step)"
-    patterns = ("vis_data/scalars.json", "vis_data/<timestamp>.json")
+    description = (
+        "mmengine vis_data/scalars.json (validation lines count epochs in step); also any JSON lines with a step"
+    )
+    patterns = ("vis_data/scalars.json", "vis_data/<timestamp>.json", "*.jsonl")
     example = '{"lr": 0.05, "loss": 0.70, "epoch": 1, "iter": 5, "step": 5}  /  {"accuracy": 68.75, "step": 1}'
     reads_dirs = False
 
@@ -133,7 +138,7 @@ class MmengineReader:
             return 80
         if any(_MMENGINE_HINTS & o.keys() for o in objects):
             return 65
-        return 0
+        return 40  # JSON lines keyed by "step": the same reading works for any such log
 
     def read(self, path: Path) -> list[Run]:
         return [read_mmengine_scalars(path, self.name)]
