@@ -219,7 +219,9 @@ def check(
     elif out_format == "github":
         from losslog.render.github import render_annotations, render_gate_markdown
 
-        write_output(render_gate_text(report, gate, verbose) + render_annotations(report, gate), None)
+        workspace = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
+        annotations = render_annotations(report, gate, workspace)
+        write_output(render_gate_text(report, gate, verbose) + annotations, None)
         _append_step_summary(render_gate_markdown(report, gate))
     else:
         write_output(render_gate_text(report, gate, verbose), None)

@@ -16,6 +16,8 @@ command at its first ``::``); as a belt-and-braces measure we still break ``::``
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from losslog.analysis.gate import BaselineRow, GateResult, RuleResult
 from losslog.render.markdown import md_escape
 from losslog.render.words import num
@@ -55,12 +57,28 @@ def annotation(level: str, message: str, file: str | None = None, title: str | N
     return f"{head}::{escape_data(message)}"
 
 
-def render_annotations(report: Report, gate: GateResult) -> str:
-    """An error per failed rule and unreadable input; a warning/notice per finding that did not fail."""
+def _file(source: str | None, relative_to: Path | None) -> str | None:
+    """GitHub links an annotation to a file by its path in the repository: make it relative."""
+    if not source or relative_to is None:
+        return source or None
+    path = Path(source)
+    if not path.is_absolute():
+        return source
+    try:
+        return path.relative_to(relative_to).as_posix()
+    except ValueError:
+        return source
+
+
+def render_annotations(report: Report, gate: GateResult, relative_to: Path | None = None) -> str:
+    """An error per failed rule and unreadable input; a warning/notice per finding that did not fail.
+
+    ``relative_to`` (the workspace) turns absolute source paths into repository paths for ``file=``.
+    """
     lines: list[str] = []
     for r in gate.failed_rules():
         title = f"losslog check failed: {r.rule} ({r.run})"
-        lines.append(annotation("error", f"{r.run}: {r.message}", r.source, title))
+        lines.append(annotation("error", f"{r.run}: {r.message}", _file(r.source, relative_to), title))
     failed_codes = {
         (r.run, f.get("code"))
         for r in gate.failed_rules()
@@ -72,9 +90,10 @@ def render_annotations(report: Report, gate: GateResult) -> str:
             if (run.name, f.code) in failed_codes or f.code == "generalization_gap":
                 continue
             level = _ANNOTATION_LEVEL[f.severity]
-            lines.append(annotation(level, f"{run.name}: {f.message}", run.source, f"losslog: {f.code} ({run.name})"))
+            title = f"losslog: {f.code} ({run.name})"
+            lines.append(annotation(level, f"{run.name}: {f.message}", _file(run.source, relative_to), title))
     for e in report.errors:
-        lines.append(annotation("error", e.message, e.source or None, "losslog: unreadable input"))
+        lines.append(annotation("error", e.message, _file(e.source, relative_to), "losslog: unreadable input"))
     return "\n".join(lines) + ("\n" if lines else "")
 
 
