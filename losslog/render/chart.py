@@ -564,7 +564,7 @@ def _legend_entries(fig: Figure, extra: Sequence[tuple[Any, str]] = ()) -> tuple
 def _legend_cols(fig: Figure, labels: Sequence[str]) -> int:
     """As many legend columns as fit the figure's width (one row when they all fit)."""
     width_pt = float(fig.get_figwidth()) * 72
-    entry_pt = 30 + 5.2 * max((len(lab) for lab in labels), default=1)
+    entry_pt = 26 + 4.6 * max((len(lab) for lab in labels), default=1)
     return max(1, min(len(labels), int(width_pt // entry_pt)))
 
 
