@@ -92,6 +92,16 @@ def as_number(value: Any) -> float | None:
     return None
 
 
+def json_number(value: Any) -> float | None:
+    """A value of a JSON log as a point: JSON numbers only (NaN/Infinity literals included).
+
+    Strings in JSON logs are labels (mmcv's ``bbox_mAP_copypaste``), never values.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
 def finite_or_nan(value: Any) -> float:
     number = as_number(value)
     return NAN if number is None else number

@@ -18,7 +18,7 @@ from typing import Any
 
 from losslog.errors import ParseError
 from losslog.model import Run
-from losslog.readers._points import NAN, PointCollector, as_number, load_json
+from losslog.readers._points import NAN, PointCollector, as_number, json_number, load_json
 from losslog.readers.base import Probe, finish_run
 from losslog.readers.text import looks_binary
 
@@ -98,7 +98,7 @@ class HuggingFaceReader:
             for key, raw in entry.items():
                 if key in _AXIS_KEYS:
                     continue
-                value = as_number(raw)
+                value = json_number(raw)
                 if value is None:
                     continue
                 points.add(key, step, value, NAN if epoch is None else epoch)

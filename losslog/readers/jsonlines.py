@@ -27,7 +27,7 @@ from typing import Any
 
 from losslog.errors import InputError
 from losslog.model import Run
-from losslog.readers._points import NAN, PointCollector, as_number, head_json_objects, json_lines
+from losslog.readers._points import NAN, PointCollector, as_number, head_json_objects, json_lines, json_number
 from losslog.readers.base import Probe, finish_run
 from losslog.readers.text import looks_binary
 
@@ -73,7 +73,7 @@ class Detectron2Reader:
             for key, raw in record.items():
                 if key == "iteration":
                     continue
-                value = as_number(raw)
+                value = json_number(raw)
                 if value is not None:
                     points.add(key, step, value)
         if skipped:
@@ -109,7 +109,7 @@ def read_mmengine_scalars(path: Path, fmt: str) -> Run:
         for key, raw in record.items():
             if key in ("step", "iter", "epoch"):
                 continue
-            value = as_number(raw)
+            value = json_number(raw)
             if value is None:
                 continue
             points.add(_tag(key, mode), x, value, NAN if epoch is None else epoch, split=None if is_train else "val")
@@ -214,7 +214,7 @@ class MmcvReader:
             for key, raw in record.items():
                 if key in ("mode", "epoch", "iter"):
                     continue
-                value = as_number(raw)
+                value = json_number(raw)
                 if value is None:
                     continue
                 split = None if mode == "train" else _MODE_SPLITS.get(mode)
