@@ -63,7 +63,7 @@ def _load_toml(text: str, path: Path) -> dict[str, Any]:
         except ImportError:
             raise UsageError(
                 "reading losslog settings from a TOML file needs Python 3.11 or the tomli package "
-                "(pip install tomli), or pass the options on the command line",
+                "(pip install tomli); or run with --no-config and pass the options on the command line",
                 path,
             ) from None
         loads = tomli.loads
