@@ -1,9 +1,9 @@
 """Charts for the Markdown and HTML reports.
 
 A ``Report`` holds analyses, not points, and charts need both. Callers that still have the runs
-pass them (``runs=``); otherwise the points are read again from the sources the report names,
-with the format the first read detected. That keeps ``report --format json`` free of any chart
-work, and lets a renderer be handed just a Report.
+pass them (``runs=``); otherwise ``RUNS_SOURCE`` (set by the CLI layer, since renderers never read
+files) reads the points again from the sources the report names, with the format the first read
+detected. That keeps ``report --format json`` free of any chart work.
 
 Markdown charts (one PNG per run):
 
@@ -22,14 +22,13 @@ from __future__ import annotations
 import base64
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from losslog.errors import LossLogError, UsageError
+from losslog.errors import UsageError
 
 if TYPE_CHECKING:
-    from losslog.analysis import RunAnalysis
     from losslog.model import Run
     from losslog.render.chart import ChartRun
     from losslog.report import Report
@@ -43,37 +42,9 @@ def slug(name: str, limit: int = 60) -> str:
     return s or "run"
 
 
-def reread_runs(rep: Report) -> list[Run]:
-    """The runs behind ``rep``'s analyses, read again from their sources (names as in the report).
-
-    A source that cannot be read any more is skipped: its run gets no chart, the report stands.
-    """
-    from losslog.readers.discover import discover
-
-    groups: dict[tuple[str, str], list[RunAnalysis]] = {}
-    for a in rep.runs:
-        groups.setdefault((a.source, a.format), []).append(a)
-    out: list[Run] = []
-    for (source, fmt), analyses in groups.items():
-        try:
-            found = discover([Path(source)], fmt=fmt, keep_all=not any(a.replaced_points for a in analyses))
-        except LossLogError:
-            continue
-        if len(found.runs) == len(analyses):
-            pairs = list(zip(analyses, found.runs))
-        else:
-            pairs = []
-            for a in analyses:
-                run = next(
-                    (r for r in found.runs if a.name == r.name or a.name.endswith("/" + r.name.split("/")[-1])),
-                    None,
-                )
-                if run is not None:
-                    pairs.append((a, run))
-        for a, run in pairs:
-            run.name = a.name
-            out.append(run)
-    return out
+#: How to get a report's runs (points) back when the caller did not pass them. The render layer
+#: never reads files, so the CLI layer sets this (``losslog.cli.loading.reread_runs``).
+RUNS_SOURCE: Callable[[Report], list[Run]] | None = None
 
 
 def chart_runs(rep: Report, runs: Sequence[Run] | None = None) -> list[ChartRun]:
@@ -81,7 +52,7 @@ def chart_runs(rep: Report, runs: Sequence[Run] | None = None) -> list[ChartRun]
     from losslog.render.chart import chart_inputs
 
     if runs is None:
-        runs = reread_runs(rep)
+        runs = RUNS_SOURCE(rep) if RUNS_SOURCE is not None else []
     return chart_inputs(runs, rep.runs, rep.options)
 
 
