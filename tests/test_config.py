@@ -164,9 +164,7 @@ def test_explicit_config_file(project: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no [tool.losslog]" in result.stderr
 
 
-def test_python_310_without_tomli_says_what_is_needed(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_python_310_without_tomli_says_what_is_needed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (project / "losslog.toml").write_text('fail_on = "overfitting"\n', encoding="utf-8")
     monkeypatch.setattr(config_mod, "sys", SimpleNamespace(version_info=(3, 10, 0)))
     monkeypatch.setitem(sys.modules, "tomli", None)  # import tomli -> ImportError

@@ -76,9 +76,6 @@ class Assertion:
     op: str
     value: float
 
-    def describe(self) -> str:
-        return f"{self.metric}:{self.stat} {self.op} {self.value:g}"
-
 
 @dataclass(frozen=True)
 class FailOn:
@@ -100,7 +97,7 @@ def parse_assertion(text: str) -> Assertion:
         hint = " (use == to compare for equality)" if "=" in raw else ""
         raise UsageError(f"--assert {text!r}: no comparison operator{hint}; {ASSERT_FORM}")
     lhs, op, rhs = m.group("lhs").strip(), m.group("op"), m.group("rhs").strip()
-    if lhs.endswith(("!", "=")) or lhs.endswith("<") or lhs.endswith(">"):
+    if lhs.endswith(("!", "=", "<", ">")):
         raise UsageError(f"--assert {text!r}: unknown operator near {lhs[-1] + op!r}; {ASSERT_FORM}")
     if not _NUMBER_RE.match(rhs):
         raise UsageError(f"--assert {text!r}: {rhs!r} is not a number; {ASSERT_FORM}")

@@ -83,13 +83,16 @@ def check(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Log files or folders (default: `paths` from the config file).", show_default=False
+            metavar="PATH",
+            help="Log files or folders (default: `paths` from the config file).",
+            show_default=False,
         ),
     ] = None,
     fail_on: Annotated[
         list[str] | None,
         typer.Option(
             "--fail-on",
+            metavar="CODES",
             help="Finding codes (overfitting,divergence,...) or a severity (info, warning, error) that fail "
             "a run; 'none' for no findings rule. Default: error.",
         ),
@@ -98,13 +101,18 @@ def check(
         list[str] | None,
         typer.Option(
             "--assert",
+            metavar="EXPR",
             help="METRIC[:best|last|first|min|max] OP NUMBER, OP one of < <= > >= == "
             "(e.g. 'val_loss<0.1', 'val_accuracy:last>=0.9'; best by default). Repeatable; quote it in a shell.",
         ),
     ] = None,
     baseline: Annotated[
         Path | None,
-        typer.Option("--baseline", help="A baseline log, folder, or JSON report saved by `losslog report -f json`."),
+        typer.Option(
+            "--baseline",
+            metavar="PATH",
+            help="A baseline log, folder, or JSON report saved by `losslog report -f json`.",
+        ),
     ] = None,
     max_regression: Annotated[
         str | None,
@@ -115,18 +123,25 @@ def check(
         ),
     ] = None,
     format: Annotated[
-        str | None, typer.Option("--format", "-f", help="text (default), json, github (annotations) or markdown.")
+        str | None,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="text (default), json, github (annotations) or markdown."
+        ),
     ] = None,
     junit: Annotated[
-        Path | None, typer.Option("--junit", help="Also write JUnit XML here: one test case per run and rule.")
+        Path | None,
+        typer.Option("--junit", metavar="FILE", help="Also write JUnit XML here: one test case per run and rule."),
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", help="Settings file (default: losslog.toml or pyproject.toml [tool.losslog])."),
+        typer.Option(
+            "--config", metavar="FILE", help="Settings file (default: losslog.toml or pyproject.toml [tool.losslog])."
+        ),
     ] = None,
     no_config: Annotated[bool, typer.Option("--no-config", help="Ignore any settings file.")] = False,
     log_format: Annotated[
-        str | None, typer.Option("--log-format", "-F", help="Force the input format instead of detecting it.")
+        str | None,
+        typer.Option("--log-format", "-F", metavar="NAME", help="Force the input format instead of detecting it."),
     ] = None,
     keep_all: Annotated[
         bool | None,
@@ -137,13 +152,18 @@ def check(
         typer.Option("--smooth", min=0.0, max=0.999, help="TensorBoard smoothing weight used to judge curves [0.6]."),
     ] = None,
     monitor: Annotated[
-        str | None, typer.Option("--monitor", help="Metric that picks the best checkpoint (default: validation loss).")
+        str | None,
+        typer.Option(
+            "--monitor", metavar="METRIC", help="Metric that picks the best checkpoint (default: validation loss)."
+        ),
     ] = None,
     mode: Annotated[
-        str | None, typer.Option("--mode", help="min or max: the goal of --monitor if its name does not tell.")
+        str | None,
+        typer.Option("--mode", metavar="min|max", help="min or max: the goal of --monitor if its name does not tell."),
     ] = None,
     goal: Annotated[
-        list[str] | None, typer.Option("--goal", help="NAME=min|max: whether a metric is minimized or maximized.")
+        list[str] | None,
+        typer.Option("--goal", metavar="NAME=GOAL", help="NAME=min|max: whether a metric is minimized or maximized."),
     ] = None,
     patience: Annotated[
         int | None, typer.Option("--patience", min=0, help="Evaluations after the best before overfitting counts [3].")

@@ -37,12 +37,7 @@ def escape_data(text: str) -> str:
 def escape_property(text: str) -> str:
     """A property value (``file=``, ``title=``) of a workflow command."""
     return (
-        str(text)
-        .replace("%", "%25")
-        .replace("\r", "%0D")
-        .replace("\n", "%0A")
-        .replace(":", "%3A")
-        .replace(",", "%2C")
+        str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
     )
 
 
