@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from losslog.errors import InputError, ParseError
 from losslog.readers import registry
+from losslog.readers import text as text_mod
 from losslog.readers.base import make_probe
 from losslog.readers.plaintext import TextLogReader, parse_text
 from tests.readers_helpers import fixture, naming_of, points, read_one
@@ -148,12 +149,20 @@ def test_utf16_log(tmp_path: Path) -> None:
     assert points(read_one(path), "train loss") == [5.0]
 
 
-def test_cut_off_last_line_gives_no_wrong_number(tmp_path: Path) -> None:
+def test_last_line_of_a_log_being_written_is_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text_mod, "LIVE_FILE_SECONDS", 1e9)  # the file counts as changing right now
     path = tmp_path / "train.log"
     path.write_text("iter 0: loss 5.1500, time 12.30ms, mfu -100.00%\niter 10: loss 5.0")
     run = read_one(path)
-    # the partial "5.0" may be the start of "5.0123": the number is taken as written, no crash
-    assert points(run, "loss", "step")[0] == 0
+    assert points(run, "loss") == [5.15]  # "5.0" may be the start of "5.0123": not taken
+    assert any("still changing" in w for w in run.warnings)
+
+
+def test_last_line_without_line_end_of_a_finished_log_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text_mod, "LIVE_FILE_SECONDS", -1.0)  # the file counts as finished
+    path = tmp_path / "train.log"
+    path.write_text("iter 0: loss 5.1500, time 12.30ms, mfu -100.00%\niter 10: loss 5.0")
+    assert points(read_one(path), "loss") == [5.15, 5.0]
 
 
 def test_empty_and_binary_files(tmp_path: Path) -> None:

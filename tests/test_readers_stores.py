@@ -9,6 +9,7 @@ import pytest
 
 from losslog.errors import ParseError
 from losslog.readers import registry
+from losslog.readers import text as text_mod
 from losslog.readers.base import make_probe
 from losslog.readers.mlflow import MlflowReader
 from tests.readers_helpers import copy_fixture, fixture, naming_of, points, read_all, read_one
@@ -39,12 +40,21 @@ def test_mlflow_metric_files_and_nested_keys() -> None:
     assert math.isnan(points(run, "val_loss")[-1])
 
 
-def test_mlflow_old_lines_without_step_and_a_cut_off_line(tmp_path: Path) -> None:
+def test_mlflow_old_lines_without_step_and_a_cut_off_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text_mod, "LIVE_FILE_SECONDS", -1.0)  # finished: the cut line is malformed
     run_dir = copy_fixture(RUN, tmp_path)
     (run_dir / "metrics" / "old").write_text("1700000001000 0.5\n1700000002000 0.4\n17000000")
     run = MlflowReader().read(run_dir)[0]
     assert points(run, "old", "step") == [0, 1]
     assert any("incomplete last line" in w for w in run.warnings)
+
+
+def test_mlflow_metric_line_being_written_is_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text_mod, "LIVE_FILE_SECONDS", 1e9)
+    run_dir = copy_fixture(RUN, tmp_path)
+    (run_dir / "metrics" / "live").write_text("1700000001000 0.5 0\n1700000002000 0.4 1")  # "1" of "12"?
+    run = MlflowReader().read(run_dir)[0]
+    assert points(run, "live", "step") == [0]
 
 
 def test_mlflow_garbage_line_names_file_and_line(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from losslog import naming
 from losslog.errors import InputError, ParseError
+from losslog.readers import text as text_mod
 from losslog.readers.base import concat_frames, tidy_series
 from losslog.readers.text import read_text
 
@@ -69,6 +70,22 @@ class PointCollector:
         return concat_frames(
             [tidy_series(tag, s.steps, s.values, s.epochs, s.walls, name=s.name) for tag, s in self._series.items()]
         )
+
+
+def still_being_written(path: Path, text: str) -> bool:
+    """True when ``text`` (the file's content) ends without a line end and the file changed just now.
+
+    Such a last line may be cut inside its last number ("loss 0.12" of "loss 0.1234"), which
+    parses fine and would be a wrong value: the same rule as ``read_table`` for tables.
+    """
+    if not text or text.endswith(("\n", "\r")):
+        return False
+    try:
+        import time
+
+        return time.time() - path.stat().st_mtime < text_mod.LIVE_FILE_SECONDS
+    except OSError:
+        return False
 
 
 def as_number(value: Any) -> float | None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from losslog.errors import InputError, ParseError
 from losslog.model import Run
-from losslog.readers._points import NAN, PointCollector, read_yaml_file
+from losslog.readers._points import NAN, PointCollector, read_yaml_file, still_being_written
 from losslog.readers.base import Probe, finish_run
 
 _MAX_SCAN = 200  # children looked at when sniffing a store or an experiment
@@ -71,6 +71,9 @@ def read_metric_file(file: Path, tag: str, points: PointCollector, warnings: lis
         return
     text = raw.decode("utf-8", errors="replace")
     lines = text.splitlines()
+    if lines and still_being_written(file, text):
+        warnings.append(f"{file}: last line has no line end and the run is still logging; left out")
+        lines.pop()
     for i, line in enumerate(lines):
         parts = line.split()
         if not parts:

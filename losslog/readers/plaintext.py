@@ -33,7 +33,7 @@ from typing import Any
 from losslog import naming
 from losslog.errors import ParseError
 from losslog.model import Run
-from losslog.readers._points import NAN, PointCollector, as_number
+from losslog.readers._points import NAN, PointCollector, as_number, still_being_written
 from losslog.readers.base import Probe, finish_run
 from losslog.readers.text import looks_binary, read_text
 
@@ -304,7 +304,13 @@ class TextLogReader:
 
     def read(self, path: Path) -> list[Run]:
         tf = read_text(path)
-        st = parse_text(tf.text)
+        text = tf.text
+        warnings = list(tf.warnings)
+        if still_being_written(path, text):
+            cut = max(text.rfind("\n"), text.rfind("\r"))
+            warnings.append(f"{path}: last line has no line end and the file is still changing; left out")
+            text = text[: cut + 1]
+        st = parse_text(text)
         if not len(st.points):
             raise ParseError("no training-log lines recognized (nanoGPT, llm.c, Keras, Hugging Face, mmengine)", path)
         meta: dict[str, Any] = {"dialects": dict(st.dialects)}
@@ -314,4 +320,4 @@ class TextLogReader:
             meta["summary"] = st.hf_summary
         if st.hf_after:
             meta["after_training"] = st.hf_after
-        return [finish_run(st.points.frame(), self.name, path, meta=meta, warnings=tf.warnings)]
+        return [finish_run(st.points.frame(), self.name, path, meta=meta, warnings=warnings)]
