@@ -212,3 +212,16 @@ def test_hf_console_evaluation_after_training_is_meta(tmp_path: Path) -> None:
     assert points(run, "eval_loss") == [0.6053, 0.3877]
     assert run.replaced_points == 0
     assert run.meta["after_training"][0]["eval_loss"] == "0.3877"
+
+
+def test_keras_progress_bar_with_colour_codes(tmp_path: Path) -> None:
+    path = tmp_path / "fit.log"
+    bar = "\x1b[32m" + "\u2501" * 20 + "\x1b[0m"
+    path.write_text(
+        "Epoch 1/1\n"
+        f"\r\x1b[1m1/6\x1b[0m {bar} \x1b[1m0s\x1b[0m 5ms/step - loss: 1.5000\x1b[2K"
+        f"\r\x1b[1m6/6\x1b[0m {bar} \x1b[1m0s\x1b[0m 5ms/step - loss: 1.1342 - val_loss: 1.2459\n"
+    )
+    run = read_one(path)
+    assert points(run, "loss") == [1.1342]
+    assert points(run, "val_loss") == [1.2459]

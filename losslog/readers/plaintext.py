@@ -55,6 +55,8 @@ HF_DICT = re.compile(r"\{'[^{}]*\}")
 MM_EPOCH = re.compile(r"Epoch(?:\((?P<mode>\w+)\))?\s*\[(?P<epoch>\d+)\]\s*\[\s*(?P<i>\d+)\s*(?:/\s*(?P<n>\d+)\s*)?\]")
 MM_ITER = re.compile(r"Iter(?:\((?P<mode>\w+)\))?\s*\[\s*(?P<i>\d+)\s*(?:/\s*(?P<n>\d+)\s*)?\]")
 MM_PAIR = re.compile(rf"(?P<key>[A-Za-z_][\w/.\-]*): (?P<value>{_NUM})(?![\w:.])", re.IGNORECASE)
+# Colour and cursor codes of progress bars (Keras 3, tqdm, rich) captured along with the text.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 _UNIT = re.compile(rf"^(?P<value>{_NUM})(?P<unit>ms|s|%)?$", re.IGNORECASE)
 
 #: llm.c's short keys and what they mean (tag stays as written).
@@ -259,6 +261,7 @@ def _mm_line(line: str, st: _State) -> bool:
 def parse_text(text: str) -> _State:
     """Every log line of a text (any dialects mixed); the state holds the points and summary."""
     st = _State()
+    text = _ANSI.sub("", text)
     for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\x08", "\n").split("\n"):
         if line.strip():
             parse_line(line, st)
