@@ -29,6 +29,7 @@ must agree with. Values are kept exactly as stored: a float32 widened to float64
 
 from __future__ import annotations
 
+import os
 import struct
 import sys
 from collections.abc import Iterator
@@ -38,6 +39,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+#: anything the decoder reads bytes from
+Buf = bytes | bytearray | memoryview
 
 # --------------------------------------------------------------------------------------------
 # CRC32C (Castagnoli), reflected polynomial 0x82F63B78, as TFRecord uses it.
@@ -63,7 +67,7 @@ def _crc_table() -> np.ndarray:
     return np.array(_crc_table_list(), dtype=np.uint32)
 
 
-def crc32c(data: bytes | bytearray | memoryview, start: int = 0, end: int | None = None) -> int:
+def crc32c(data: Buf, start: int = 0, end: int | None = None) -> int:
     """CRC32C of ``data[start:end]`` in pure Python: for short inputs (headers, one record)."""
     table = _crc_table_list()
     c = 0xFFFFFFFF
@@ -73,7 +77,7 @@ def crc32c(data: bytes | bytearray | memoryview, start: int = 0, end: int | None
     return c ^ 0xFFFFFFFF
 
 
-def masked_crc32c(data: bytes | bytearray | memoryview, start: int = 0, end: int | None = None) -> int:
+def masked_crc32c(data: Buf, start: int = 0, end: int | None = None) -> int:
     """TFRecord's masked CRC: rotate right by 15 and add a constant (so CRCs of CRCs differ)."""
     c = crc32c(data, start, end)
     return (((c >> 15) | (c << 17)) + _MASK_DELTA) & 0xFFFFFFFF
@@ -226,7 +230,7 @@ class _Malformed(Exception):
     pass
 
 
-def _varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
+def _varint(buf: Buf, pos: int, end: int) -> tuple[int, int]:
     result = 0
     shift = 0
     while True:
@@ -240,7 +244,7 @@ def _varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
         shift += 7
 
 
-def _skip(buf: bytes, pos: int, end: int, wire: int) -> int:
+def _skip(buf: Buf, pos: int, end: int, wire: int) -> int:
     if wire == 0:
         return _varint(buf, pos, end)[1]
     if wire == 1:
@@ -257,7 +261,7 @@ def _skip(buf: bytes, pos: int, end: int, wire: int) -> int:
     return pos
 
 
-def _fields(buf: bytes, pos: int, end: int) -> Iterator[tuple[int, int, int, int]]:
+def _fields(buf: Buf, pos: int, end: int) -> Iterator[tuple[int, int, int, int]]:
     """(field number, wire type, payload start, payload end) of each field; varints decoded lazily
     by the caller from payload start. For wire type 2 the payload excludes the length prefix."""
     while pos < end:
@@ -303,7 +307,7 @@ class _Parsed:
     simple: bool = True
 
 
-def _parse_tensor(buf: bytes, start: int, end: int, tag: str) -> _Point | None:
+def _parse_tensor(buf: Buf, start: int, end: int, tag: str) -> _Point | None:
     """A rank-0 numeric TensorProto -> one point; anything else (strings, histograms) -> None."""
     dtype = 0
     rank = 0
@@ -347,7 +351,7 @@ def _parse_tensor(buf: bytes, start: int, end: int, tag: str) -> _Point | None:
     return _Point(tag, raw, fkind, s, stop - s, True)
 
 
-def _parse_hparams(buf: bytes, start: int, end: int) -> dict[str, Any]:
+def _parse_hparams(buf: Buf, start: int, end: int) -> dict[str, Any]:
     """HParamsPluginData.session_start_info.hparams: map<string, google.protobuf.Value>."""
     out: dict[str, Any] = {}
     for num, wire, s, e in _fields(buf, start, end):
@@ -374,7 +378,7 @@ def _parse_hparams(buf: bytes, start: int, end: int) -> dict[str, Any]:
     return out
 
 
-def _parse_value(buf: bytes, start: int, end: int, out: _Parsed) -> None:
+def _parse_value(buf: Buf, start: int, end: int, out: _Parsed) -> None:
     tag = ""
     simple: tuple[int, int] | None = None
     tensor: tuple[int, int] | None = None
@@ -420,7 +424,7 @@ def _parse_value(buf: bytes, start: int, end: int, out: _Parsed) -> None:
         out.simple = False
 
 
-def parse_event(buf: bytes, start: int, end: int) -> _Parsed:
+def parse_event(buf: Buf, start: int, end: int) -> _Parsed:
     """Decode one serialized Event from ``buf[start:end]`` (raises _Malformed)."""
     out = _Parsed()
     for num, wire, s, e in _fields(buf, start, end):
@@ -459,18 +463,38 @@ _UNCHECKED_BIG = 4096
 _MAX_WARNINGS = 10
 #: templates tried within one length group before the rest is decoded record by record
 _MAX_TEMPLATES_PER_GROUP = 16
+#: records matched and extracted at a time (bounds temporary arrays to a few MB each)
+_BLOCK = 1 << 17
+
+
+def _buffer_from_bytes(data: Buf) -> _Buffer:
+    n = len(data)
+    arr = np.zeros(n + 8, dtype=np.uint8)
+    arr[:n] = np.frombuffer(data, dtype=np.uint8)
+    return _Buffer(arr, n)
+
+
+def _buffer_from_file(path: Path) -> _Buffer:
+    """The file read straight into the numpy buffer: one copy of the bytes, not two."""
+    with path.open("rb") as fh:
+        n = os.fstat(fh.fileno()).st_size
+        arr = np.zeros(n + 8, dtype=np.uint8)
+        got = fh.readinto(arr.data[:n])
+        if got is not None and got < n:  # the file shrank while we read it
+            n = got
+            arr[n:] = 0
+    return _Buffer(arr, n)
 
 
 class _Buffer:
     """The file's bytes plus overlapping little-endian views: ``u64[i]`` is the uint64 at byte i."""
 
-    def __init__(self, data: bytes | bytearray | memoryview) -> None:
-        n = len(data)
-        arr = np.zeros(n + 8, dtype=np.uint8)
-        arr[:n] = np.frombuffer(data, dtype=np.uint8)
+    def __init__(self, arr: np.ndarray, n: int) -> None:
+        # ``arr`` holds the n bytes plus 8 zero bytes, so a word gathered at any byte stays inside
         self.n = n
         self.arr = arr
-        self.raw: bytes = arr.tobytes() if not isinstance(data, bytes) else data
+        #: the same memory for the per-record Python decoder (indexing a memoryview gives ints)
+        self.raw: Buf = arr.data[:n]
         self.u64 = np.ndarray(shape=(n + 1,), dtype="<u8", buffer=arr, offset=0, strides=(1,))
         self.u32 = np.ndarray(shape=(n + 5,), dtype="<u4", buffer=arr, offset=0, strides=(1,))
 
@@ -595,9 +619,12 @@ class _Template:
     points: list[_Point]  # positions relative to the record's data start
     var_positions: list[int]
     crc: int
+    #: CRC contribution tables, built on first use and kept for the next blocks
+    tables: dict[int, np.ndarray] | None = None
+    pair_tables: dict[int, np.ndarray] = field(default_factory=dict)
 
 
-def _make_template(raw: bytes, dstart: int, length: int, parsed: _Parsed) -> _Template | None:
+def _make_template(raw: Buf, dstart: int, length: int, parsed: _Parsed) -> _Template | None:
     if not parsed.simple or any(p.pos < 0 for p in parsed.points):
         return None
     padded = (length + 7) // 8 * 8
@@ -634,25 +661,32 @@ def _make_template(raw: bytes, dstart: int, length: int, parsed: _Parsed) -> _Te
 
 
 def _varints(buf: _Buffer, pos: np.ndarray, width: int) -> np.ndarray:
-    """Varints of a known byte width at ``pos``, as uint64."""
-    out = np.zeros(len(pos), dtype=np.uint64)
-    for i in range(width):
-        b = buf.arr[pos + i].astype(np.uint64) & np.uint64(0x7F)
-        out |= b << np.uint64(7 * i)
+    """Varints of a known byte width at ``pos``, as uint64 (one 8-byte gather for widths <= 8)."""
+    if width > 8:
+        out = np.zeros(len(pos), dtype=np.uint64)
+        for i in range(width):
+            b = buf.arr[pos + i].astype(np.uint64) & np.uint64(0x7F)
+            out |= b << np.uint64(7 * i)
+        return out
+    word = buf.u64[pos]
+    if width == 1:
+        return word & np.uint64(0x7F)
+    out = word & np.uint64(0x7F)
+    for i in range(1, width):
+        out |= ((word >> np.uint64(8 * i)) & np.uint64(0x7F)) << np.uint64(7 * i)
     return out
 
 
 class _Collector:
-    """Points gathered out of order (by length group), sorted back into write order at the end."""
+    """Points gathered out of order (one length group at a time), scattered back into write order
+    at the end: a point's place is the number of points in earlier records plus its index within
+    its record. Scattering instead of concatenating and sorting keeps one copy of the columns."""
 
     def __init__(self) -> None:
         self.tag_index: dict[str, int] = {}
-        self.rec: list[np.ndarray] = []
-        self.sub: list[np.ndarray] = []
-        self.tag: list[np.ndarray] = []
-        self.step: list[np.ndarray] = []
-        self.wall: list[np.ndarray] = []
-        self.value: list[np.ndarray] = []
+        self.chunks: list[
+            tuple[np.ndarray, int | np.ndarray, int | np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+        ] = []
 
     def tag_id(self, tag: str) -> int:
         return self.tag_index.setdefault(tag, len(self.tag_index))
@@ -666,13 +700,30 @@ class _Collector:
         wall: np.ndarray,
         value: np.ndarray,
     ) -> None:
-        n = len(rec)
-        self.rec.append(np.asarray(rec, dtype=np.int64))
-        self.sub.append(np.broadcast_to(np.asarray(sub, dtype=np.int32), (n,)))
-        self.tag.append(np.broadcast_to(np.asarray(tag, dtype=np.int32), (n,)))
-        self.step.append(np.asarray(step, dtype=np.int64))
-        self.wall.append(np.asarray(wall, dtype=np.float64))
-        self.value.append(np.asarray(value, dtype=np.float64))
+        self.chunks.append((rec, sub, tag, step, wall, value))
+
+    def write_order(self, n_records: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(tag ids, steps, wall times, values) in write order; the chunks are consumed one column
+        at a time, so memory holds the chunks plus one output column, not two full copies."""
+        counts = np.zeros(n_records, dtype=np.int64)
+        for rec, *_ in self.chunks:
+            counts += np.bincount(rec, minlength=n_records)
+        starts = np.cumsum(counts) - counts
+        total = int(counts.sum())
+        del counts
+        chunks: list[list[Any]] = [list(c) for c in self.chunks]
+        self.chunks = []
+        for c in chunks:  # replace each chunk's record numbers by its points' destinations
+            c[0] = starts[c[0]] + c[1]
+        del starts
+        out = []
+        for j, dtype in ((2, np.int32), (3, np.int64), (4, np.float64), (5, np.float64)):
+            column = np.empty(total, dtype=dtype)
+            for c in chunks:
+                column[c[0]] = c[j]
+                c[j] = None
+            out.append(column)
+        return out[0], out[1], out[2], out[3]
 
 
 def _fast_match(buf: _Buffer, dstarts: np.ndarray, tmpl: _Template) -> np.ndarray:
@@ -684,7 +735,9 @@ def _fast_match(buf: _Buffer, dstarts: np.ndarray, tmpl: _Template) -> np.ndarra
         if not m:
             continue
         got = buf.u64[dstarts + 8 * w]
-        ok &= ((got ^ tmpl.words[w]) & m) == 0
+        np.bitwise_xor(got, tmpl.words[w], out=got)
+        np.bitwise_and(got, m, out=got)
+        ok &= got == 0
     return ok
 
 
@@ -697,7 +750,9 @@ def _fast_crc(buf: _Buffer, dstarts: np.ndarray, tmpl: _Template) -> np.ndarray:
     record instead of a 45-step byte loop.
     """
     c = np.full(len(dstarts), tmpl.crc, dtype=np.uint32)
-    tables = _position_tables(tmpl.length, tmpl.var_positions)
+    if tmpl.tables is None:
+        tmpl.tables = _position_tables(tmpl.length, tmpl.var_positions)
+    tables = tmpl.tables
     if len(dstarts) < 1 << 14 or sys.byteorder != "little":
         tbytes = np.frombuffer(tmpl.words.tobytes(), dtype=np.uint8)
         for p in tmpl.var_positions:
@@ -713,8 +768,16 @@ def _fast_crc(buf: _Buffer, dstarts: np.ndarray, tmpl: _Template) -> np.ndarray:
                 lo, hi = 8 * w + 2 * k, 8 * w + 2 * k + 1
                 if lo not in var and hi not in var:
                     continue
-                t16 = np.bitwise_xor.outer(tables.get(hi, zero), tables.get(lo, zero)).ravel()
-                c ^= t16[pairs[:, k]]
+                t16 = tmpl.pair_tables.get(lo)
+                if t16 is None:
+                    t16 = np.bitwise_xor.outer(tables.get(hi, zero), tables.get(lo, zero)).ravel()
+                    tmpl.pair_tables[lo] = t16
+                column = pairs[:, k]
+                first = column[0]
+                if not (column != first).any():  # e.g. the top bytes of wall_time: one lookup
+                    c ^= t16[first]
+                else:
+                    c ^= t16[column]
     stored = buf.u32[dstarts + tmpl.length]
     return np.asarray(_mask_np(c) == stored)
 
@@ -741,26 +804,84 @@ def _bulk_crc(buf: _Buffer, dstarts: np.ndarray, lengths: np.ndarray) -> np.ndar
     return out
 
 
-def decode(data: bytes | bytearray | memoryview, path: str = "<bytes>") -> EventScalars:
+def decode(data: Buf, path: str = "<bytes>") -> EventScalars:
     """Every scalar point of an event file's bytes. Never raises for damaged content: bad records
     are skipped with a warning, a cut-off tail is silently ignored. Raises ``NotAnEventFile`` only
     when the bytes hold no TFRecord at all."""
-    result = EventScalars(path=path)
-    if len(data) == 0:
-        return result
-    buf = _Buffer(data)
-    raw = buf.raw
-    n = buf.n
-    problems: list[str] = []
+    return _decode_buffer(_buffer_from_bytes(data), path)
 
-    # 1. the record table, with header CRCs; resynchronize after a corrupted length
+
+class _Session:
+    """Decoding state shared by the windows of one file: the points found so far, the problems,
+    and the templates learned (so a window does not re-learn the layout the previous one saw)."""
+
+    def __init__(self, path: str) -> None:
+        self.result = EventScalars(path=path)
+        self.col = _Collector()
+        self.problems: list[tuple[int, str]] = []
+        self.templates: dict[int, list[_Template]] = {}
+        self.rec_base = 0  # records decoded in earlier windows
+        self.base = 0  # file offset of the current window
+
+    def problem(self, at: int, msg: str) -> None:
+        """``at`` is an offset in the current window; ``{at}`` in ``msg`` becomes the file offset."""
+        at += self.base
+        self.problems.append((at, msg.format(at=at)))
+
+    def decode_records(self, buf: _Buffer, offs: np.ndarray, lens: np.ndarray) -> None:
+        """Steps 2 and 3 for the records of one buffer (offsets relative to it)."""
+        dstarts = offs + 12
+        general: list[int] = []
+        if len(lens):
+            key = lens.astype(np.uint16) if int(lens.max()) < 1 << 16 else lens
+            order = np.argsort(key, kind="stable")
+            bounds = np.flatnonzero(np.diff(lens[order])) + 1
+            del key
+            for group in np.split(order, bounds):
+                _decode_group(buf, group, int(lens[group[0]]), dstarts, general, self)
+            del order, bounds
+        _decode_general(buf, np.array(sorted(general), dtype=np.int64), offs, lens, self)
+        self.rec_base += len(offs)
+
+    def finish(self) -> EventScalars:
+        """Step 4: points into write order, tags numbered in first-seen order, warnings."""
+        result, col = self.result, self.col
+        result.records = self.rec_base
+        if col.chunks:
+            ids, result.steps, result.wall_times, result.values = col.write_order(self.rec_base)
+            # renumber tags in first-seen order (groups were decoded by length, not in file order)
+            names = list(col.tag_index)
+            present = np.zeros(len(names), dtype=bool)
+            present[ids] = True
+            first_at = np.full(len(names), len(ids), dtype=np.int64)
+            np.minimum.at(first_at, ids, np.arange(len(ids), dtype=np.int64))
+            seen = sorted(np.flatnonzero(present).tolist(), key=lambda t: int(first_at[t]))
+            remap = np.zeros(len(names), dtype=np.int32)
+            remap[seen] = np.arange(len(seen), dtype=np.int32)
+            result.tag_ids = remap[ids]
+            result.tags = [names[t] for t in seen]
+        problems = sorted(self.problems)  # in file order, whichever path found them
+        if problems:
+            path = result.path
+            result.bad_records = len(problems)
+            shown = problems[:_MAX_WARNINGS]
+            result.warnings = [f"{path}: {msg}" for _, msg in shown]
+            if len(problems) > len(shown):
+                result.warnings.append(f"{path}: ... and {len(problems) - len(shown)} more damaged records")
+        return result
+
+
+def _record_table(buf: _Buffer, session: _Session) -> tuple[np.ndarray, np.ndarray]:
+    """Step 1 for a whole file: the record table, header CRCs checked, resynchronizing after a
+    corrupted length; a cut-off tail is noted (``truncated``), not warned about."""
+    raw, n = buf.raw, buf.n
     all_offs: list[np.ndarray] = []
     all_lens: list[np.ndarray] = []
+    found = 0
     pos = 0
     while pos + 12 <= n:
         offs, lens, stop = _walk(buf, pos)
-        hok = _header_crc_ok(buf, offs, lens)
-        bad = np.flatnonzero(~hok)
+        bad = np.flatnonzero(~_header_crc_ok(buf, offs, lens))
         if len(bad):
             first = int(bad[0])
             offs, lens = offs[:first], lens[:first]
@@ -772,70 +893,79 @@ def decode(data: bytes | bytearray | memoryview, path: str = "<bytes>") -> Event
                 if masked_crc32c(raw, stop, stop + 8) != int(buf.u32[stop + 8]):
                     bad_at = stop
                 else:
-                    result.truncated = True
+                    session.result.truncated = True
             elif stop < n:
-                result.truncated = True
+                session.result.truncated = True
         all_offs.append(offs)
         all_lens.append(lens)
+        found += len(offs)
         if bad_at < 0:
             break
-        if bad_at == 0 and not len(np.concatenate(all_offs)):
+        if bad_at == 0 and not found:
             nxt = _resync(buf, 1, limit=1 << 20)
             if nxt is None:
-                raise NotAnEventFile(f"{path}: not a TensorBoard event file (no valid record header)")
+                raise NotAnEventFile(f"{session.result.path}: not a TensorBoard event file (no valid record header)")
         else:
             nxt = _resync(buf, bad_at + 1)
         if nxt is None:
-            problems.append(f"bad record header CRC at byte offset {bad_at}; the rest of the file is unreadable")
+            session.problem(bad_at, "bad record header CRC at byte offset {at}; the rest is unreadable")
             break
-        problems.append(f"bad record header CRC at byte offset {bad_at}; skipped {nxt - bad_at} bytes")
+        session.problem(bad_at, f"bad record header CRC at byte offset {{at}}; skipped {nxt - bad_at} bytes")
         pos = nxt
-    offs = np.concatenate(all_offs) if all_offs else np.zeros(0, dtype=np.int64)
-    lens = np.concatenate(all_lens) if all_lens else np.zeros(0, dtype=np.int64)
-    result.records = len(offs)
-    dstarts = offs + 12
+    if not all_offs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    offs = np.concatenate(all_offs) if len(all_offs) > 1 else all_offs[0]
+    lens = np.concatenate(all_lens) if len(all_lens) > 1 else all_lens[0]
+    return offs, lens
 
-    # 2. decode: group records by length; within a group, fast-path records sharing a template
-    col = _Collector()
-    general: list[int] = []
-    if len(lens):
-        key = lens.astype(np.uint16) if int(lens.max()) < 1 << 16 else lens
-        order = np.argsort(key, kind="stable")
-        sorted_lens = lens[order]
-        bounds = np.flatnonzero(np.diff(sorted_lens)) + 1
-        for group in np.split(order, bounds):
-            _decode_group(buf, group, int(lens[group[0]]), dstarts, col, general, result, problems)
 
-    # 3. the rest, record by record (file_version, hparams, non-scalars, odd layouts)
-    _decode_general(buf, np.array(sorted(general), dtype=np.int64), offs, lens, col, result, problems)
+def _decode_buffer(buf: _Buffer, path: str) -> EventScalars:
+    """A whole file in memory (small files, bytes given by the caller, and damaged big files)."""
+    session = _Session(path)
+    if buf.n == 0:
+        return session.result
+    offs, lens = _record_table(buf, session)
+    session.decode_records(buf, offs, lens)
+    del buf, offs, lens  # free the bytes before the output columns are built
+    return session.finish()
 
-    # 4. write order
-    if col.rec:
-        rec = np.concatenate(col.rec)
-        sub = np.concatenate(col.sub)
-        order = np.lexsort((sub, rec))
-        ids = np.concatenate(col.tag)[order]
-        result.steps = np.concatenate(col.step)[order]
-        result.wall_times = np.concatenate(col.wall)[order]
-        result.values = np.concatenate(col.value)[order]
-        # renumber tags in first-seen order (groups were decoded by length, not in file order)
-        names = list(col.tag_index)
-        present = np.zeros(len(names), dtype=bool)
-        present[ids] = True
-        first_at = np.full(len(names), len(ids), dtype=np.int64)
-        np.minimum.at(first_at, ids, np.arange(len(ids), dtype=np.int64))
-        seen = sorted(np.flatnonzero(present).tolist(), key=lambda t: int(first_at[t]))
-        remap = np.zeros(len(names), dtype=np.int32)
-        remap[seen] = np.arange(len(seen), dtype=np.int32)
-        result.tag_ids = remap[ids]
-        result.tags = [names[t] for t in seen]
-    if problems:
-        result.bad_records = sum(1 for p in problems if "CRC" in p or "malformed" in p)
-        shown = problems[:_MAX_WARNINGS]
-        result.warnings = [f"{path}: {p}" for p in shown]
-        if len(problems) > len(shown):
-            result.warnings.append(f"{path}: ... and {len(problems) - len(shown)} more damaged records")
-    return result
+
+#: big files are read in windows of this size, so memory holds a window, not the file
+_WINDOW = 8 << 20
+
+
+def _decode_windows(path: Path) -> EventScalars | None:
+    """A big file, window by window; records never straddle windows (a window ends at the last
+    complete record, the rest is carried over). Returns None on any damaged record header: the
+    caller then decodes the whole file at once, which knows how to resynchronize."""
+    session = _Session(str(path))
+    with path.open("rb") as fh:
+        carry = np.zeros(0, dtype=np.uint8)
+        want = _WINDOW
+        while True:
+            arr = np.zeros(len(carry) + want + 8, dtype=np.uint8)
+            arr[: len(carry)] = carry
+            got = fh.readinto(arr.data[len(carry) : len(carry) + want]) or 0
+            n = len(carry) + got
+            eof = got < want
+            buf = _Buffer(arr, n)
+            offs, lens, stop = _walk(buf, 0)
+            if not _header_crc_ok(buf, offs, lens).all():
+                return None
+            need = 16
+            if stop + 12 <= n:
+                if masked_crc32c(buf.raw, stop, stop + 8) != int(buf.u32[stop + 8]):
+                    return None
+                need = 16 + int(buf.u64[stop])
+            session.decode_records(buf, offs, lens)
+            if eof:
+                session.result.truncated = stop < n
+                break
+            carry = arr[stop:n].copy()
+            session.base += stop
+            want = max(_WINDOW, need - len(carry))
+            del buf, arr, offs, lens
+    return session.finish()
 
 
 def _decode_group(
@@ -843,13 +973,17 @@ def _decode_group(
     group: np.ndarray,
     length: int,
     dstarts: np.ndarray,
-    col: _Collector,
     general: list[int],
-    result: EventScalars,
-    problems: list[str],
+    session: _Session,
 ) -> None:
-    """Fast path for one length group: template, match, extract; leftovers go to ``general``."""
+    """Fast path for one length group: the templates already known for this length first, then
+    new ones learned from the first record left over; what no template fits goes to ``general``."""
     pending = group
+    known = session.templates.setdefault(length, [])
+    for learned in known:
+        if not len(pending):
+            return
+        pending = _apply(buf, pending, dstarts, learned, session)
     tries = 0
     while len(pending):
         if tries >= _MAX_TEMPLATES_PER_GROUP or len(pending) < 4:
@@ -867,31 +1001,49 @@ def _decode_group(
             pending = pending[1:]
             continue
         tries += 1
-        starts = dstarts[pending]
+        before = len(pending)
+        pending = _apply(buf, pending, dstarts, tmpl, session)
+        if before - len(pending) >= 64 and len(known) < _MAX_TEMPLATES_PER_GROUP:
+            known.append(tmpl)
+
+
+def _apply(buf: _Buffer, pending: np.ndarray, dstarts: np.ndarray, tmpl: _Template, session: _Session) -> np.ndarray:
+    """Decode the records of ``pending`` that fit ``tmpl``; return the others."""
+    rest = []
+    for b in range(0, len(pending), _BLOCK):  # blocks bound the temporaries' memory
+        block = pending[b : b + _BLOCK]
+        starts = dstarts[block]
         match = _fast_match(buf, starts, tmpl)
-        rec = pending[match]
-        st = starts[match]
-        pending = pending[~match]
-        crc_ok = _fast_crc(buf, st, tmpl)
-        if not crc_ok.all():
-            for i in np.flatnonzero(~crc_ok).tolist():
-                problems.append(f"bad data CRC in record at byte offset {int(st[i]) - 12}; record skipped")
-            rec, st = rec[crc_ok], st[crc_ok]
-        if not len(rec):
-            continue
-        wall = buf.u64[st + tmpl.wall_pos].view(np.float64) if tmpl.wall_pos is not None else np.zeros(len(st))
-        if tmpl.step_pos is not None:
-            step = _varints(buf, st + tmpl.step_pos, tmpl.step_width).view(np.int64)
+        rest.append(block[~match])
+        if match.any():
+            _extract(buf, block[match], starts[match], tmpl, session)
+    return np.concatenate(rest) if len(rest) > 1 else rest[0]
+
+
+def _extract(buf: _Buffer, rec: np.ndarray, st: np.ndarray, tmpl: _Template, session: _Session) -> None:
+    """Check the CRCs of records matching a template and pull out their points."""
+    crc_ok = _fast_crc(buf, st, tmpl)
+    if not crc_ok.all():
+        for i in np.flatnonzero(~crc_ok).tolist():
+            session.problem(int(st[i]) - 12, "bad data CRC in record at byte offset {at}; record skipped")
+        rec, st = rec[crc_ok], st[crc_ok]
+    if not len(rec):
+        return
+    col = session.col
+    rec = rec + session.rec_base
+    wall = buf.u64[st + tmpl.wall_pos].view(np.float64) if tmpl.wall_pos is not None else np.zeros(len(st))
+    if tmpl.step_pos is not None:
+        step = _varints(buf, st + tmpl.step_pos, tmpl.step_width).view(np.int64)
+    else:
+        step = np.zeros(len(st), dtype=np.int64)
+    for sub, p in enumerate(tmpl.points):
+        if p.varint:
+            bits = _varints(buf, st + p.pos, p.width)
         else:
-            step = np.zeros(len(st), dtype=np.int64)
-        for sub, p in enumerate(tmpl.points):
-            if p.varint:
-                bits = _varints(buf, st + p.pos, p.width)
-            else:
-                bits = buf.u64[st + p.pos]
-                if p.width < 8:
-                    bits = bits & np.uint64((1 << (8 * p.width)) - 1)
-            col.add(rec, sub, col.tag_id(p.tag), step, wall, convert_raw(bits, p.kind))
+            bits = buf.u64[st + p.pos]
+            if p.width < 8:
+                bits &= np.uint64((1 << (8 * p.width)) - 1)
+        col.add(rec, sub, col.tag_id(p.tag), step, wall, convert_raw(bits, p.kind))
 
 
 def _decode_general(
@@ -899,9 +1051,7 @@ def _decode_general(
     recs: np.ndarray,
     offs: np.ndarray,
     lens: np.ndarray,
-    col: _Collector,
-    result: EventScalars,
-    problems: list[str],
+    session: _Session,
 ) -> None:
     """Record by record. CRCs are checked in one bulk pass, except for big records that carry
     nothing we use (see ``_UNCHECKED_BIG``)."""
@@ -925,14 +1075,14 @@ def _decode_general(
     for i in np.flatnonzero(check & ~small).tolist():
         ds = int(offs[recs[i]]) + 12
         ok[i] = masked_crc32c(raw, ds, ds + int(rl[i])) == int(buf.u32[ds + int(rl[i])])
+    result, col, rec_base = session.result, session.col, session.rec_base
     by_kind: dict[int, list[tuple[int, int, int, int, float, int]]] = {}
     for i, (r, p) in enumerate(zip(recs.tolist(), parsed, strict=True)):
-        at = int(offs[r])
         if not ok[i]:
-            problems.append(f"bad data CRC in record at byte offset {at}; record skipped")
+            session.problem(int(offs[r]), "bad data CRC in record at byte offset {at}; record skipped")
             continue
         if p is None:
-            problems.append(f"malformed event in record at byte offset {at}; record skipped")
+            session.problem(int(offs[r]), "malformed event in record at byte offset {at}; record skipped")
             continue
         if p.file_version is not None and result.file_version is None:
             result.file_version = p.file_version
@@ -941,7 +1091,7 @@ def _decode_general(
         if p.hparams:
             result.hparams.update(p.hparams)
         for sub, pt in enumerate(p.points):
-            by_kind.setdefault(pt.kind, []).append((r, sub, col.tag_id(pt.tag), p.step, p.wall, pt.raw))
+            by_kind.setdefault(pt.kind, []).append((rec_base + r, sub, col.tag_id(pt.tag), p.step, p.wall, pt.raw))
     for kind, rows in by_kind.items():
         r_, s_, t_, st_, w_, raw_ = zip(*rows, strict=True)
         col.add(
@@ -955,10 +1105,13 @@ def _decode_general(
 
 
 def read_file(path: str | Path) -> EventScalars:
-    """Read one event file (see ``decode``)."""
+    """Read one event file (see ``decode``): window by window when it is big."""
     p = Path(path)
-    data = p.read_bytes()
-    return decode(data, str(p))
+    if p.stat().st_size > 2 * _WINDOW:
+        windowed = _decode_windows(p)
+        if windowed is not None:
+            return windowed
+    return _decode_buffer(_buffer_from_file(p), str(p))
 
 
 def looks_like_event_file(head: bytes) -> bool:
