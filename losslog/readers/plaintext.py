@@ -278,7 +278,7 @@ def _decoded_head(probe: Probe) -> str:
 
 def _head_matches(text: str) -> int:
     st = _State()
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _ANSI.sub("", text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if len(lines) > 1:
         lines = lines[:-1]  # the head may end in the middle of a line
     matched = sum(1 for line in lines[:2000] if line.strip() and parse_line(line, st))
