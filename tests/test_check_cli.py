@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from losslog.cli import app
@@ -319,3 +321,32 @@ def test_junit_when_everything_passes(runs: dict[str, Path], tmp_path: Path) -> 
     assert invoke(runs["healthy"], "--junit", out).exit_code == 0
     suite = ET.parse(out).getroot().find("testsuite")
     assert suite is not None and suite.get("failures") == "0" and suite.get("tests") == "1"
+
+
+_RUNNER_DATA_DECODE = (("%0D", "\r"), ("%0A", "\n"), ("%25", "%"))
+
+
+@given(st.text(), st.text(), st.text())
+def test_an_annotation_is_one_command_whatever_the_text(message: str, file: str, title: str) -> None:
+    line = annotation("error", message, file=file or None, title=title or None)
+    assert "\n" not in line and "\r" not in line
+    head, sep, data = line[2:].partition("::")
+    assert sep and "::" not in data  # the runner splits at the first '::' after the command
+    props = head.partition(" ")[2]
+    assert ":" not in props  # a property value cannot end the command early
+    if props:  # nor add a property: every comma separates file= and title=
+        assert [p.partition("=")[0] for p in props.split(",")] == [
+            k for k, v in (("file", file), ("title", title)) if v
+        ]
+    decoded = data
+    for code, char in _RUNNER_DATA_DECODE:
+        decoded = decoded.replace(code, char)
+    assert decoded.replace(": :", "::").replace(": :", "::") == message.replace(": :", "::").replace(": :", "::")
+
+
+def test_annotation_paths_are_relative_to_the_github_workspace(runs: dict[str, Path], tmp_path: Path) -> None:
+    result = invoke(
+        runs["overfit"], "-f", "github", "--fail-on", "overfitting", env={"GITHUB_WORKSPACE": str(tmp_path / "logs")}
+    )
+    assert result.exit_code == 1
+    assert "::error file=overfit/training.log," in result.stdout
