@@ -93,3 +93,9 @@ def test_dvclive_broken_metric_file_is_a_warning_not_the_end(tmp_path: Path) -> 
     run = read_one(folder)
     assert "train/loss" in run.tags
     assert any("acc.tsv" in w for w in run.warnings)
+
+
+@pytest.mark.parametrize(("rel", "fmt"), [("mlflow", "mlflow"), ("dvclive", "dvclive")])
+def test_forced_folder_format_on_the_project_folder(rel: str, fmt: str) -> None:
+    found = read_all(fixture(rel), fmt=fmt)
+    assert len(found.runs) == 1 and found.runs[0].format == fmt

@@ -65,6 +65,8 @@ class DvcliveReader:
         return 0
 
     def read(self, path: Path) -> list[Run]:
+        if not _metrics_dir(path).is_dir() and _metrics_dir(path / "dvclive").is_dir():
+            path = path / "dvclive"  # the project folder holding DVCLive's default output folder
         metrics_dir = _metrics_dir(path)
         if not metrics_dir.is_dir():
             raise InputError("no plots/metrics/ folder: not a DVCLive output folder", path)

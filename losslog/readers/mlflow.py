@@ -170,6 +170,8 @@ class MlflowReader:
                     exp_name = str(_meta(experiment).get("name") or experiment.name)
                     runs.extend(self._experiment(experiment, prefix=exp_name))
             return runs
+        if (path / "mlruns").is_dir() and _is_store(path / "mlruns"):
+            return self.read(path / "mlruns")  # the project folder holding the default store
         raise InputError("not an MLflow store, experiment or run folder (no meta.yaml with metrics/)", path)
 
     def _experiment(self, path: Path, prefix: str) -> list[Run]:
