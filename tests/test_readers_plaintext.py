@@ -225,3 +225,16 @@ def test_keras_progress_bar_with_colour_codes(tmp_path: Path) -> None:
     run = read_one(path)
     assert points(run, "loss") == [1.1342]
     assert points(run, "val_loss") == [1.2459]
+
+
+def test_pytorch_tutorial_lines(tmp_path: Path) -> None:
+    path = tmp_path / "train.log"
+    path.write_text(
+        "Epoch [1/2], Step [100/600], Loss: 0.2212\nEpoch [1/2], Step [200/600], Loss: 0.1500\n"
+        "Epoch [2/2], Step [100/600], Loss: 0.0900, Accuracy: 97.5\n"
+    )
+    run = read_one(path)
+    assert naming_of(run, "Loss") == ("train", "Loss")
+    assert points(run, "Loss", "step") == [100, 200, 700]
+    assert points(run, "Loss", "epoch") == [1, 1, 2]
+    assert points(run, "Accuracy") == [97.5]

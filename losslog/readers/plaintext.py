@@ -13,6 +13,7 @@ Each dialect is recognized line by line, from the exact format strings of the to
 - Hugging Face ``Trainer`` console dicts: ``{'loss': '0.6932', 'epoch': '0.5'}`` (values are
   strings since transformers 5, numbers before). They carry no step: the epoch is the x axis. The
   end-of-training summary (``train_runtime``, mean ``train_loss``) is metadata, not a point.
+- the PyTorch tutorials: ``Epoch [1/5], Step [100/600], Loss: 0.2212`` (global step rebuilt).
 - mmengine / mmcv runner logs: ``Epoch(train) [1][ 5/12]  lr: 5.0e-02  loss: 0.70``,
   ``Epoch(val) [1][2/2]  accuracy: 68.75``, ``Iter(train) [ 10/100] ...``; the global step is
   rebuilt from the epoch and the iteration within it.
@@ -38,7 +39,6 @@ from losslog.readers.base import Probe, finish_run
 from losslog.readers.text import looks_binary, read_text
 
 _NUM = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf|infinity)"
-_NUM_RE = re.compile(rf"^{_NUM}$", re.IGNORECASE)
 
 NANOGPT_EVAL = re.compile(
     rf"^\s*step (?P<step>\d+): train loss (?P<train>{_NUM}), val loss (?P<val>{_NUM})", re.IGNORECASE
@@ -52,6 +52,11 @@ MODDED = re.compile(r"^step:(?P<step>\d+)/(?P<total>\d+)(?P<rest>(?: +[A-Za-z_]\
 KERAS_EPOCH = re.compile(r"^\s*Epoch (?P<epoch>\d+)/(?P<total>\d+)\s*$")
 KERAS_PAIR = re.compile(rf"(?:^|\s)-\s+(?P<key>[A-Za-z_][\w/.]*): (?P<value>{_NUM})(?=\s|$)", re.IGNORECASE)
 HF_DICT = re.compile(r"\{'[^{}]*\}")
+# The PyTorch tutorials' print: "Epoch [1/5], Step [100/600], Loss: 0.2212"
+TUTORIAL = re.compile(
+    r"^\s*Epoch \[(?P<epoch>\d+)/(?P<epochs>\d+)\],? Step \[(?P<i>\d+)/(?P<n>\d+)\],? (?P<rest>.*)$", re.IGNORECASE
+)
+TUTORIAL_PAIR = re.compile(rf"(?P<key>[A-Za-z_][\w ]*?): (?P<value>{_NUM})(?![\w.])", re.IGNORECASE)
 MM_EPOCH = re.compile(r"Epoch(?:\((?P<mode>\w+)\))?\s*\[(?P<epoch>\d+)\]\s*\[\s*(?P<i>\d+)\s*(?:/\s*(?P<n>\d+)\s*)?\]")
 MM_ITER = re.compile(r"Iter(?:\((?P<mode>\w+)\))?\s*\[\s*(?P<i>\d+)\s*(?:/\s*(?P<n>\d+)\s*)?\]")
 MM_PAIR = re.compile(rf"(?P<key>[A-Za-z_][\w/.\-]*): (?P<value>{_NUM})(?![\w:.])", re.IGNORECASE)
@@ -95,10 +100,6 @@ NOT_LOGS = frozenset(
 )
 
 
-def _float(text: str) -> float:
-    return float(text)
-
-
 @dataclass
 class _State:
     """What a line-by-line parse must remember: the Keras epoch, the mm* loop lengths."""
@@ -129,7 +130,7 @@ def _pairs(rest: str) -> list[tuple[str, float, str]]:
         key, _, raw = token.partition(":")
         m = _UNIT.match(raw)
         if m:
-            out.append((key, _float(m.group("value")), (m.group("unit") or "").lower()))
+            out.append((key, float(m.group("value")), (m.group("unit") or "").lower()))
     return out
 
 
@@ -145,42 +146,48 @@ def parse_line(line: str, st: _State) -> bool:
     """Feed one line; True when it was a log line of some dialect."""
     m: re.Match[str] | None
     if m := NANOGPT_EVAL.match(line):
-        step = _float(m.group("step"))
-        st.points.add("train loss", step, _float(m.group("train")))
-        st.points.add("val loss", step, _float(m.group("val")))
+        step = float(m.group("step"))
+        st.points.add("train loss", step, float(m.group("train")))
+        st.points.add("val loss", step, float(m.group("val")))
         st.seen("nanogpt")
         return True
     if m := NANOGPT_ITER.match(line):
-        step = _float(m.group("step"))
-        st.points.add("loss", step, _float(m.group("loss")))
+        step = float(m.group("step"))
+        st.points.add("loss", step, float(m.group("loss")))
         if m.group("time") is not None:
-            st.points.add("time_ms", step, _float(m.group("time")))
+            st.points.add("time_ms", step, float(m.group("time")))
         if m.group("mfu") is not None:
-            st.points.add("mfu", step, _float(m.group("mfu")))
+            st.points.add("mfu", step, float(m.group("mfu")))
         st.seen("nanogpt")
         return True
     if m := LLMC.match(line):
-        step = _float(m.group("step"))
+        step = float(m.group("step"))
         for key, value, _ in _pairs(m.group("rest")):
             st.points.add(key, step, value, name=LLMC_NAMES.get(key))
         st.seen("llm.c")
         return True
     if m := MODDED.match(line):
-        step = _float(m.group("step"))
+        step = float(m.group("step"))
         for key, value, unit in _pairs(m.group("rest")):
             st.points.add(f"{key}_{unit}" if unit == "ms" else key, step, value)
         st.seen("modded-nanogpt")
         return True
+    if m := TUTORIAL.match(line):
+        epoch, i, n = float(m.group("epoch")), float(m.group("i")), float(m.group("n"))
+        for key, raw in TUTORIAL_PAIR.findall(m.group("rest")):
+            st.points.add(key.strip(), (epoch - 1) * n + i, float(raw), epoch)
+        st.seen("pytorch-tutorial")
+        return True
     if m := KERAS_EPOCH.match(line):
         st.flush_keras()
-        st.keras_epoch = _float(m.group("epoch"))
+        st.keras_epoch = float(m.group("epoch"))
         st.seen("keras")
         return True
     if st.keras_epoch is not None and " - " in line:
         pairs = KERAS_PAIR.findall(line)
         if pairs:
             # a later progress line of the same epoch supersedes the earlier ones
-            st.keras_values.update({k: _float(v) for k, v in pairs})
+            st.keras_values.update({k: float(v) for k, v in pairs})
             return True
     if "{'" in line:
         found = False
@@ -230,13 +237,13 @@ def _mm_line(line: str, st: _State) -> bool:
     pairs = MM_PAIR.findall(line[match.end() :])
     if not pairs:
         return False
-    i = _float(match.group("i"))
+    i = float(match.group("i"))
     epoch = NAN
     if m is not None:
-        epoch = _float(m.group("epoch"))
+        epoch = float(m.group("epoch"))
         if mode == "train":
             if m.group("n"):
-                st.mm_epoch_len = _float(m.group("n"))
+                st.mm_epoch_len = float(m.group("n"))
             per_epoch = st.mm_epoch_len if not math.isnan(st.mm_epoch_len) else NAN
             step = (epoch - 1) * per_epoch + i if not math.isnan(per_epoch) else i
             st.mm_last_train = step
@@ -254,7 +261,7 @@ def _mm_line(line: str, st: _State) -> bool:
         if key.lower() == "eta":
             continue
         tag = key if mode == "train" else f"{mode}/{key}"
-        st.points.add(tag, step, _float(raw), epoch, split=split)
+        st.points.add(tag, step, float(raw), epoch, split=split)
     return True
 
 
