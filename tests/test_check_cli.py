@@ -238,7 +238,7 @@ def test_github_annotations_and_step_summary(runs: dict[str, Path], tmp_path: Pa
     overfit_line = next(line for line in errors if "overfit" in line.split("::")[1])
     assert "file=logs/overfit/training.log," in overfit_line  # relative to the workspace, as GitHub links it
     assert "title=losslog check failed%3A fail-on overfitting (overfit)" in overfit_line
-    assert overfit_line.split("::", 2)[2].startswith("overfit: overfitting since epoch")
+    assert overfit_line.split("::", 2)[2].startswith("overfit: ") and "epoch 10" in overfit_line
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n")  # appended, never overwritten
     assert "## losslog check: ❌ failed" in text and "### Failed rules" in text
@@ -301,7 +301,7 @@ def test_junit_one_case_per_run_and_rule(runs: dict[str, Path], tmp_path: Path) 
     failed = [c for c in cases if c.find("failure") is not None]
     assert [(c.get("classname"), c.get("name")) for c in failed] == [("overfit", "fail-on overfitting")]
     failure = failed[0].find("failure")
-    assert failure is not None and "overfitting since" in (failure.get("message") or "")
+    assert failure is not None and "epoch 10" in (failure.get("message") or "")
     assert suite.get("tests") == "6" and suite.get("failures") == "1" and suite.get("errors") == "0"
 
 

@@ -191,7 +191,8 @@ def test_fail_on_overfitting(overfit: RunAnalysis, healthy: RunAnalysis) -> None
     assert not gate.run_passed("overfit") and gate.run_passed("healthy")
     (failed,) = gate.failed_rules()
     assert failed.rule == "fail-on overfitting" and failed.kind == "findings"
-    assert "overfitting since epoch" in failed.message
+    finding = next(f for f in overfit.findings if f.code == "overfitting")
+    assert failed.message == finding.message  # the rule's name says the code; the message says why
     assert failed.evidence["findings"][0]["code"] == "overfitting"
 
 

@@ -468,20 +468,21 @@ def evaluate_findings(run: RunAnalysis, fail_on: FailOn) -> list[RuleResult]:
     out: list[RuleResult] = []
     for code in fail_on.codes:
         hits = [f for f in run.findings if f.code == code]
-        out.append(_findings_rule(run, f"fail-on {code}", hits, f"no {code} found"))
+        out.append(_findings_rule(run, f"fail-on {code}", hits, f"no {code} found", name_codes=False))
     if fail_on.severity:
         sev = fail_on.severity
         hits = [f for f in run.findings if f.code not in _INFORMATIONAL and f.at_least(sev)]
         label = "error" if sev == "error" else f"{sev} or worse"
-        out.append(_findings_rule(run, f"fail-on {sev}", hits, f"no finding of severity {label}"))
+        out.append(_findings_rule(run, f"fail-on {sev}", hits, f"no finding of severity {label}", name_codes=True))
     return out
 
 
-def _findings_rule(run: RunAnalysis, rule: str, hits: list[Finding], ok_message: str) -> RuleResult:
+def _findings_rule(run: RunAnalysis, rule: str, hits: list[Finding], ok_message: str, name_codes: bool) -> RuleResult:
+    """``name_codes``: a severity rule says which diagnoses tripped it; a code rule's name already does."""
     if not hits:
         return RuleResult(run.name, run.source, rule, "findings", True, ok_message, "info", {})
     worst = max(hits, key=lambda f: SEVERITY_ORDER[f.severity])
-    message = "; ".join(f.message if f.message.startswith(f.code) else f"{f.code}: {f.message}" for f in hits)
+    message = "; ".join(f"{f.code}: {f.message}" if name_codes else f.message for f in hits)
     return RuleResult(
         run.name,
         run.source,
