@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,11 @@ def test_csv_download_cut_off_while_saving(tmp_path: Path) -> None:
     path.write_bytes(b"Wall time,Step,Value\r\n1.0,1,0.5\r\n2.0,2,0.4\r\n3.0,3")
     run = read_one(path)
     assert points(run, "loss", "step") == [1, 2]
+
+
+def test_a_folder_with_sub_folders_is_walked_not_claimed(tmp_path: Path) -> None:
+    shutil.copy(fixture("tb_download/run-exp_a-tag-val_loss.csv"), tmp_path)
+    shutil.copytree(fixture("fastai"), tmp_path / "fastai")
+    found = read_all(tmp_path)
+    formats = sorted(r.format for r in found.runs)
+    assert formats == ["fastai", "fastai", "tensorboard-csv"]

@@ -126,7 +126,10 @@ class TensorBoardJsonReader:
 
 
 def download_files(folder: Path) -> tuple[list[Path], int]:
-    """The chart downloads in a folder (by name) and how many other visible files it holds."""
+    """The chart downloads in a folder (by name) and how many other visible entries it holds.
+
+    Sub-folders count as others, so that they make the folder one to walk, not to claim.
+    """
     downloads: list[Path] = []
     others = 0
     try:
@@ -134,10 +137,12 @@ def download_files(folder: Path) -> tuple[list[Path], int]:
     except OSError:
         return [], 0
     for entry in entries:
-        if entry.name.startswith(".") or not entry.is_file():
+        if entry.name.startswith("."):
             continue
-        if _DOWNLOAD_NAME.match(entry.name):
+        if entry.is_file() and _DOWNLOAD_NAME.match(entry.name):
             downloads.append(Path(entry.path))
+        elif entry.is_dir():
+            others += len(entries)  # a sub-folder may hold other logs: never hide it
         else:
             others += 1
     return sorted(downloads), others
