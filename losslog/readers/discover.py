@@ -134,12 +134,16 @@ def _walk(
         out.errors.append(InputError(f"cannot list folder: {exc.strerror}", folder))
         return
     has_trainer_state = any(e.name == "trainer_state.json" for e in entries)
+    # Hugging Face copies the whole history into every checkpoint-N/: without a top-level
+    # trainer_state.json, the newest checkpoint holds the longest history and stands for the run.
+    checkpoints = [e for e in entries if _HF_CHECKPOINT.match(e.name) and e.is_dir()]
+    newest_checkpoint = max(checkpoints, key=lambda e: int(e.name.split("-")[1])).name if checkpoints else None
     for entry in entries:
         path = Path(entry.path)
         if entry.is_dir(follow_symlinks=True):
             if _SKIP_DIRS.match(entry.name):
                 continue
-            if has_trainer_state and _HF_CHECKPOINT.match(entry.name):
+            if _HF_CHECKPOINT.match(entry.name) and (has_trainer_state or entry.name != newest_checkpoint):
                 # Hugging Face copies the same history into every checkpoint-N/: count it once.
                 out.ignored.append(path)
                 continue
