@@ -231,6 +231,50 @@ def test_flipped_value_byte_in_a_big_file_loses_only_that_point(tmp_path: Path) 
     assert ev.warnings == [f"{bad}: bad data CRC in record at byte offset {off}; record skipped"]
 
 
+def test_big_files_read_in_windows_equal_whole_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big files are decoded window by window; with tiny windows every record boundary case
+    (a record across windows, a record bigger than a window) comes up in a small file."""
+    monkeypatch.setattr(tfevents, "_WINDOW", 1000)
+    from tensorboardX import SummaryWriter
+
+    w = SummaryWriter(str(tmp_path / "run"))
+    rng = np.random.default_rng(5)
+    for step in range(300):
+        w.add_scalar("loss", float(rng.standard_normal()), step)
+        w.add_scalar("a/long/tag/name", float(step), step)
+        if step % 50 == 0:
+            w.add_histogram("weights", rng.standard_normal(500), step)  # records > the window
+    w.close()
+    (path,) = list((tmp_path / "run").iterdir())
+    data = path.read_bytes()
+    whole = tfevents.decode(data, str(path))
+    windowed = tfevents.read_file(path)
+    for name in ("tag_ids", "steps", "wall_times", "values"):
+        assert np.array_equal(getattr(windowed, name), getattr(whole, name))
+    assert windowed.tags == whole.tags and windowed.records == whole.records and windowed.warnings == []
+    assert same_points(decoded(path), reference(path))
+
+    records = _records(path)
+    off, ln = records[400]
+    bad = bytearray(data)
+    bad[off + 12 + ln - 2] ^= 0x04  # a value byte, deep into the file: a data CRC failure
+    target = tmp_path / "bad.tfevents"
+    target.write_bytes(bytes(bad))
+    ev = tfevents.read_file(target)
+    assert ev.warnings == [f"{target}: bad data CRC in record at byte offset {off}; record skipped"]
+    assert len(ev) == len(whole) - 1
+
+    bad = bytearray(data)
+    bad[off + 3] ^= 0x01  # a length byte: the windowed pass gives up, the whole-file pass resyncs
+    target.write_bytes(bytes(bad))
+    ev = tfevents.read_file(target)
+    assert len(ev) == len(whole) - 1 and len(ev.warnings) == 1 and f"byte offset {off}" in ev.warnings[0]
+
+    target.write_bytes(data[: records[-5][0] + 7])  # cut inside a header near the end
+    ev = tfevents.read_file(target)
+    assert ev.truncated and ev.warnings == [] and ev.records == len(records) - 5
+
+
 def test_flipped_length_byte_resynchronizes(tmp_path: Path) -> None:
     path = tbx_write(tmp_path / "big", [("loss", float(i), i) for i in range(500)])
     records = _records(path)
