@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,8 @@ class Context:
     train_loss: Series | None
     #: True when the log counts epochs (Keras, Lightning, HF): messages then speak in epochs
     has_epochs: bool
+    #: what the reader learned (hyperparameters, config): the number of classes may be there
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def smoothed(self, s: Series) -> np.ndarray:
         return tb_smooth(s.values, self.options.smooth)

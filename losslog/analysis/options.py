@@ -13,6 +13,8 @@ from losslog.naming import Goal
 
 @dataclass(frozen=True)
 class AnalysisOptions:
+    """Thresholds of every diagnosis (docs/diagnostics.md gives each rule and its published basis)."""
+
     #: TensorBoard smoothing weight for judging curves (0 = raw points)
     smooth: float = 0.6
     #: metric to pick the recommended checkpoint by (raw tag or display name); None = validation loss
@@ -25,11 +27,37 @@ class AnalysisOptions:
     patience: int = 3
     #: an improvement smaller than this (relative, 0.001 = 0.1%) does not count (EarlyStopping min_delta)
     min_delta: float = 0.0
-    #: Prechelt's generalization loss, in percent, above which the run overfits (GL_alpha)
-    gl_threshold: float = 5.0
+    #: Prechelt's generalization loss, in percent, above which the run overfits (GL_alpha); losslog
+    #: takes it between window medians (around the best, and at the end) and also requires the rise
+    #: to exceed the curve's noise (``noise_z``), so it can be lower than on raw points
+    gl_threshold: float = 3.0
     #: a training loss this many times its lowest value counts as exploded (divergence)
     explode_factor: float = 100.0
     #: number of classes for chance-level checks; None = infer where possible
     classes: int | None = None
     #: fraction of the run taken as "the end" for trends
     tail_fraction: float = 0.25
+    #: a change counts only when it exceeds this many standard errors of the curve's own noise
+    #: (window medians compared; the noise is measured from the curve), so jitter is never a verdict
+    noise_z: float = 3.0
+    #: unstable: a climb of the (rolling-median) training loss of at least this much, relative to the
+    #: low it climbed from (0.25 = +25%) ...
+    climb_min_rise: float = 0.25
+    #: ... that also gives back at least this share of the progress made since the start
+    climb_share: float = 0.3
+    #: unstable: a training-loss point this many times its local median is a spike ...
+    spike_factor: float = 3.0
+    #: ... when it also undoes at least this share of the progress made since the start
+    spike_share: float = 0.5
+    #: stalled: the training loss improved by less than this from its first to its last window (relative)
+    stall_improvement: float = 0.02
+    #: stalled: accuracy within this (absolute, on a 0-1 scale) of 1/K counts as chance level
+    chance_margin: float = 0.05
+    #: stalled: a cross-entropy loss within this (relative) of ln K, or above it, counts as chance level
+    chance_tolerance: float = 0.05
+    #: underfitting: both losses still fall over the last ``tail_fraction`` of the run at least at this
+    #: share of their average rate over the whole run (1.0 = as fast as ever; a converged run is near 0)
+    underfit_pace: float = 0.3
+    #: overconfidence: validation accuracy "holds" when it is at most this much lower (absolute, 0-1
+    #: scale) at the end than at the best validation loss
+    accuracy_hold: float = 0.01

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from losslog.analysis.chance import LossReading, infer_classes, loss_reading
 from losslog.analysis.context import Context, aligned
 from losslog.analysis.detectors import DETECTORS
 from losslog.analysis.findings import Finding
@@ -66,6 +67,8 @@ class RunAnalysis:
     warnings: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
     monitor: str | None = None
+    #: a cross-entropy loss read as the mean probability of the right class, next to chance level
+    loss_reading: LossReading | None = None
 
     def metric(self, name: str) -> MetricSummary | None:
         for m in self.metrics:
@@ -112,6 +115,7 @@ def build_context(run: Run, options: AnalysisOptions) -> Context:
         val_loss=series.get(val_loss_tag) if val_loss_tag else None,
         train_loss=series.get(train_loss_tag) if train_loss_tag else None,
         has_epochs=has_epochs,
+        meta=dict(run.meta),
     )
 
 
@@ -210,4 +214,5 @@ def analyze(run: Run, options: AnalysisOptions | None = None) -> RunAnalysis:
         warnings=tuple(run.warnings),
         meta=dict(run.meta),
         monitor=ctx.monitor.tag if ctx.monitor is not None else None,
+        loss_reading=loss_reading(ctx, infer_classes(ctx)),
     )

@@ -18,6 +18,7 @@ from losslog.render.words import (
     checkpoint_sentence,
     gap_sentence,
     headline,
+    loss_reading_sentence,
     num,
     replaced_sentence,
     trend_text,
@@ -49,7 +50,7 @@ def run_group(run: RunAnalysis) -> Group:
         line = Text(f"  {SEVERITY_MARK[f.severity]} {SEVERITY_LABEL[f.severity]} {f.code}: ", style=_STYLE[f.severity])
         line.append(f.message)
         parts.append(line)
-    for sentence in (gap_sentence(run), replaced_sentence(run)):
+    for sentence in (gap_sentence(run), loss_reading_sentence(run), replaced_sentence(run)):
         if sentence:
             parts.append(Text("  " + sentence, style="dim"))
     for w in run.warnings:

@@ -71,6 +71,33 @@ def gap_sentence(run: RunAnalysis) -> str | None:
     )
 
 
+def loss_reading_sentence(run: RunAnalysis) -> str | None:
+    """What a cross-entropy number means to a person: exp(-loss) as a probability, next to chance."""
+    r = run.loss_reading
+    if r is None:
+        return None
+    p = r.mean_probability
+    where = "at the best checkpoint" if r.at == "best checkpoint" else "at the end"
+    text = (
+        f"reading the loss: {r.metric} {num(r.value, 3)} {where} means the model gives the right class "
+        f"{'only ' if r.value > 1 else ''}{p:.0%} probability on average (exp(−loss), a geometric mean"
+        + ("; a log loss above 1 means less than 37%)" if r.value > 1 else ")")
+    )
+    if r.classes and r.chance_probability is not None and r.chance_loss is not None:
+        k = r.classes
+        if r.value >= r.chance_loss:
+            text += (
+                f"; that is no better than chance for {k} classes "
+                f"({r.chance_probability:.0%}, loss {r.chance_loss:.3g})"
+            )
+        else:
+            text += (
+                f"; chance for {k} classes is {r.chance_probability:.0%} (loss ln {k} = {r.chance_loss:.3g}), "
+                f"so {p / r.chance_probability:.3g}x better than guessing"
+            )
+    return text
+
+
 def metric_label(m: MetricSummary) -> str:
     gran = f" ({m.granularity})" if m.granularity else ""
     return f"{m.name}{gran}"

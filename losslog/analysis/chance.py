@@ -1,0 +1,181 @@
+"""Chance level: how many classes a run has, and what its cross-entropy loss means in probabilities.
+
+A cross-entropy loss L is the mean of -ln p over examples, p being the probability the model gave
+the right class, so exp(-L) is the *geometric mean* of those probabilities: a log loss of 1 means
+37% on average, 0.1 means 90%. A model that learned nothing predicts the class frequencies, which
+for K balanced classes is a loss of ln K and an accuracy of 1/K: that is chance level.
+
+K comes from ``--classes``, else from the run's hyperparameters (``num_classes``, ``num_labels``,
+Hugging Face's ``id2label``), else from the run itself when it visibly *started* at chance: first
+accuracy about 1/K and first training loss about ln K, both pointing at the same K. Anything
+weaker is not trusted: a wrong K would make a wrong sentence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from losslog.analysis.context import Context
+from losslog.analysis.summary import Series, best_index
+
+#: metric names that are a cross-entropy (log) loss when the run is a classification
+CE_NAMES = frozenset({"loss", "nll", "nll_loss", "cross_entropy", "crossentropy", "xent", "ce", "logloss", "log_loss"})
+_ACC_NAMES = frozenset(
+    {
+        "accuracy",
+        "acc",
+        "top1",
+        "top_1",
+        "acc1",
+        "categorical_accuracy",
+        "sparse_categorical_accuracy",
+        "binary_accuracy",
+    }
+)
+_HPARAM_KEYS = ("num_classes", "n_classes", "num_labels", "nb_classes", "n_labels", "classes", "num_class")
+
+
+@dataclass(frozen=True)
+class Classes:
+    """The number of classes and where it came from."""
+
+    k: int
+    #: "--classes", "hyperparameters", or "inferred: the run started at chance"
+    source: str
+
+
+@dataclass(frozen=True)
+class LossReading:
+    """A cross-entropy loss read as a probability, next to chance level, for a person."""
+
+    metric: str  # display name, e.g. val_loss
+    value: float
+    #: where the value was read: "best checkpoint" or "end"
+    at: str
+    step: float
+    epoch: float | None
+    #: exp(-loss): the geometric mean of the probability given to the right class
+    mean_probability: float
+    classes: int | None = None
+    classes_source: str | None = None
+    chance_loss: float | None = None  # ln K
+    chance_probability: float | None = None  # 1 / K
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def accuracy_series(ctx: Context, split: str) -> Series | None:
+    """The run's plain accuracy in ``split`` (per-epoch values preferred), values in [0, 1] only."""
+    cands = [
+        s
+        for s in ctx.series.values()
+        if s.name.split == split and s.name.kind == "accuracy" and s.name.metric.lower() in _ACC_NAMES
+    ]
+    cands.sort(key=lambda s: {"epoch": 0, "": 1}.get(s.name.granularity, 2))
+    for s in cands:
+        fv = s.values[np.isfinite(s.values)]
+        if len(fv) and float(fv.min()) >= 0.0 and float(fv.max()) <= 1.0:
+            return s
+    return None
+
+
+def is_classification(ctx: Context) -> bool:
+    """The run logs an accuracy (so its loss named ``loss`` is a cross-entropy), or K was given."""
+    return (
+        ctx.options.classes is not None
+        or accuracy_series(ctx, "val") is not None
+        or accuracy_series(ctx, "train") is not None
+    )
+
+
+def is_cross_entropy(ctx: Context, s: Series) -> bool:
+    fv = s.values[np.isfinite(s.values)]
+    return s.name.metric.lower() in CE_NAMES and is_classification(ctx) and len(fv) > 0 and float(fv.min()) >= 0.0
+
+
+def _from_meta(meta: dict[str, Any]) -> int | None:
+    for holder in (meta.get("hparams"), meta.get("config"), meta.get("params"), meta):
+        if not isinstance(holder, dict):
+            continue
+        for key in _HPARAM_KEYS:
+            v = holder.get(key)
+            if isinstance(v, int) and not isinstance(v, bool) and v >= 2:
+                return v
+        id2label = holder.get("id2label")
+        if isinstance(id2label, dict) and len(id2label) >= 2:
+            return len(id2label)
+    return None
+
+
+def _first_training_loss(ctx: Context) -> float | None:
+    """The earliest training cross-entropy value logged (step-level series log earlier than epoch ones)."""
+    best: tuple[float, float] | None = None
+    for s in ctx.series.values():
+        if s.name.split != "train" or s.name.metric.lower() not in CE_NAMES:
+            continue
+        ok = np.flatnonzero(np.isfinite(s.values))
+        if len(ok) and (best is None or s.steps[ok[0]] < best[0]):
+            best = (float(s.steps[ok[0]]), float(s.values[ok[0]]))
+    return None if best is None else best[1]
+
+
+def infer_classes(ctx: Context) -> Classes | None:
+    """K from ``--classes``, the hyperparameters, or a run that started at chance (see module doc)."""
+    if ctx.options.classes is not None:
+        return Classes(int(ctx.options.classes), "--classes")
+    k = _from_meta(ctx.meta)
+    if k is not None:
+        return Classes(k, "hyperparameters")
+    acc = accuracy_series(ctx, "train") or accuracy_series(ctx, "val")
+    loss0 = _first_training_loss(ctx)
+    if acc is None or loss0 is None or not is_classification(ctx):
+        return None
+    fv = acc.values[np.isfinite(acc.values)]
+    if not len(fv) or fv[0] <= 0 or fv[0] > 0.55:
+        return None
+    k = round(1.0 / float(fv[0]))
+    if not 2 <= k <= 100_000:
+        return None
+    # An untrained classifier's loss is about ln K; the same K from both numbers is the evidence.
+    if abs(loss0 - math.log(k)) <= 0.15 * math.log(k) and abs(float(fv[0]) - 1.0 / k) <= 0.25 / k:
+        return Classes(k, "inferred: the run started at chance (accuracy ~1/K, loss ~ln K)")
+    return None
+
+
+def loss_reading(ctx: Context, classes: Classes | None) -> LossReading | None:
+    """exp(-loss) of the validation loss at its best (else the training loss at its end), for CE losses."""
+    s = ctx.val_loss if ctx.val_loss is not None else ctx.train_loss
+    if s is None:
+        s = next(
+            (x for x in ctx.series.values() if x.name.split == "train" and x.name.metric.lower() in CE_NAMES), None
+        )
+    if s is None or not is_cross_entropy(ctx, s):
+        return None
+    if s.name.split == "val":
+        i = best_index(s.values, "min")
+        at = "best checkpoint"
+    else:
+        ok = np.flatnonzero(np.isfinite(s.values))
+        i = int(ok[-1]) if len(ok) else None
+        at = "end"
+    if i is None:
+        return None
+    value = float(s.values[i])
+    k = classes.k if classes else None
+    return LossReading(
+        metric=s.display,
+        value=value,
+        at=at,
+        step=float(s.steps[i]),
+        epoch=s.epoch_at(i),
+        mean_probability=math.exp(-value),
+        classes=k,
+        classes_source=classes.source if classes else None,
+        chance_loss=math.log(k) if k else None,
+        chance_probability=1.0 / k if k else None,
+    )
