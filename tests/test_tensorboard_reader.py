@@ -422,6 +422,13 @@ def test_nested_runs_below_a_run_folder(tmp_path: Path) -> None:
     assert sorted(r.name for r in d.runs) == ["exp", "exp/grp/a", "exp/grp/b"]
 
 
+def test_symlink_loop_is_read_once(tmp_path: Path) -> None:
+    tbx_write(tmp_path / "exp" / "a", [("loss", 0.5, 0)])
+    (tmp_path / "exp" / "a" / "loop").symlink_to(tmp_path / "exp", target_is_directory=True)
+    runs = TensorBoardDirReader().read(tmp_path / "exp" / "a")
+    assert [r.name for r in runs] == [""]
+
+
 def test_hparams_plugin_is_captured(tmp_path: Path) -> None:
     from tensorboardX import SummaryWriter
 

@@ -146,8 +146,9 @@ def _epoch_lookup(loaded: list[tuple[EventScalars, str | None, str]]) -> tuple[n
     steps: list[np.ndarray] = []
     values: list[np.ndarray] = []
     for ev, _, _ in loaded:
-        for tag, idx in ev.series():
+        for i, tag in enumerate(ev.tags):
             if tag in _EPOCH_TAGS:
+                idx = np.flatnonzero(ev.tag_ids == i)
                 steps.append(ev.steps[idx])
                 values.append(ev.values[idx])
     if not steps:
@@ -282,8 +283,16 @@ def read_tree(root: Path, fmt: str) -> list[Run]:
     event files is a run, named by its path relative to ``root``."""
     runs: list[Run] = []
     stack: list[Path] = [root]
+    seen: set[Path] = set()
     while stack:
         folder = stack.pop()
+        try:
+            real = folder.resolve()
+        except (OSError, RuntimeError):  # a symlink loop or a vanished folder
+            continue
+        if real in seen:  # symlinks back up the tree: each folder once
+            continue
+        seen.add(real)
         parts, hp_dirs, consumed = _run_parts(folder)
         if parts:
             rel = "" if folder == root else folder.relative_to(root).as_posix()
