@@ -302,7 +302,7 @@ def detect_overfitting(ctx: Context) -> list[Finding]:
                 f" while {train.series.display} kept improving ({fmt_value(train.at_best)} → {fmt_value(train.at_end)})"
             )
         else:
-            train_text = f" while {train.series.display} stayed at its floor ({fmt_value(train.at_end)})"
+            train_text = f", while {train.series.display} stayed at its floor ({fmt_value(train.at_end)})"
     message = (
         f"{val.display} has been getting worse since {where}, its best ({fmt_value(r.best_value)}): "
         f"over the {_after_text(val, r.best_index)} after it, it {change}{train_text}"
@@ -368,7 +368,7 @@ def detect_overconfidence(ctx: Context) -> list[Finding]:
         return []
     where = ctx.where(vl, r.best_index)
     verb = "still rose" if acc_end > acc_best + ctx.options.accuracy_hold else "held"
-    rise = 100.0 * (r.end_value - r.best_level_value) / abs(r.best_level_value) if r.best_level_value else r.rise_pct
+    rise = 100.0 * (r.end_value - r.best_value) / abs(r.best_value) if r.best_value else r.rise_pct
     return [
         Finding(
             code="overconfidence",

@@ -13,14 +13,23 @@ Severity = Literal["info", "warning", "error"]
 SEVERITY_ORDER: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 
 #: The finding codes losslog may emit, with what each means. Documented in the README.
+#: Severities: only ``divergence`` is ever "error" (``check`` fails on errors by default);
+#: overfitting, unstable and stalled are "warning" ("info" when mild); underfitting and
+#: overconfidence are "info". The rules and their defaults are in docs/diagnostics.md.
 CODES: dict[str, str] = {
-    "overfitting": "validation gets worse after its best point while training keeps improving",
-    "overconfidence": "validation loss rises while validation accuracy still rises or holds",
-    "divergence": "a loss became NaN/inf, or the training loss exploded by orders of magnitude",
-    "unstable": "training loss climbs over a stretch, or spikes far above its local level",
-    "stalled": "the model does not learn: loss at chance level or no improvement from the start",
-    "underfitting": "losses still falling clearly at the end, or high and flat with a small gap",
-    "generalization_gap": "validation minus training loss over time (informational)",
+    "overfitting": (
+        "validation (loss, else a score to maximize) got worse after its best point while training kept "
+        "improving; onset at the best point (warning, info when mild)"
+    ),
+    "overconfidence": (
+        "validation loss rises while validation accuracy still rises or holds: the model grows "
+        "overconfident, it is not yet losing accuracy (info)"
+    ),
+    "divergence": "a loss became NaN/inf, or the training loss exploded by orders of magnitude (error)",
+    "unstable": "the training loss climbs over a stretch or spikes far above its local level, staying finite (warning)",
+    "stalled": "the model does not learn: at chance level, or no improvement from the start (warning)",
+    "underfitting": "losses still falling clearly at the end, or high and flat with a small gap (info)",
+    "generalization_gap": "validation minus training loss over time: the run's ``gap`` field, not a finding",
 }
 
 
