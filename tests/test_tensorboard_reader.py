@@ -102,6 +102,7 @@ def test_tensor_scalars_equal_tensorboard_reader(tmp_path: Path, dtype: str, for
     ref = reference(path)
     assert set(ref) == {"epoch_loss", "epoch_accuracy"}
     assert same_points(decoded(path), ref)
+    _assert_general_path_agrees(path, tfevents.read_file(path))
 
 
 @pytest.mark.parametrize("form", ["typed", "content"])
@@ -466,6 +467,18 @@ def test_crc32c_known_answers() -> None:
 # Hypothesis: random scalar streams round-trip exactly
 # --------------------------------------------------------------------------------------------
 
+
+def _assert_general_path_agrees(path: Path, ev: tfevents.EventScalars) -> None:
+    """The record-by-record decoder (the reference) gives what the bulk template path gave."""
+    import unittest.mock
+
+    with unittest.mock.patch.object(tfevents, "_MAX_TEMPLATES_PER_GROUP", 0):
+        slow = tfevents.decode(path.read_bytes(), str(path))
+    assert slow.tags == ev.tags
+    for name in ("tag_ids", "steps", "wall_times", "values"):
+        assert np.array_equal(getattr(slow, name), getattr(ev, name), equal_nan=name != "tag_ids" and name != "steps")
+
+
 _floats32 = st.floats(width=32, allow_nan=True, allow_infinity=True)
 _stream = st.lists(
     st.tuples(
@@ -497,6 +510,7 @@ def test_random_streams_round_trip_exactly(tmp_path_factory: pytest.TempPathFact
             expected.append((tag, step, wall, float(v)))
     path = tb_write(tmp_path_factory.mktemp("h"), events)
     ev = tfevents.read_file(path)
+    _assert_general_path_agrees(path, ev)
     got = list(zip(ev.tags_of_points(), ev.steps.tolist(), ev.wall_times.tolist(), ev.values.tolist(), strict=True))
     assert len(got) == len(expected)
     for g, e in zip(got, expected, strict=True):
