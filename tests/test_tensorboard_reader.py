@@ -105,6 +105,15 @@ def test_tensor_scalars_equal_tensorboard_reader(tmp_path: Path, dtype: str, for
     _assert_general_path_agrees(path, tfevents.read_file(path))
 
 
+def test_metadata_on_every_event_like_torch_new_style(tmp_path: Path) -> None:
+    events = [scalar_tensor_event("loss", i, 1.0 / (i + 1), "float", "typed", 1.0 + i) for i in range(50)]
+    path = tb_write(tmp_path / "run", events)
+    ev = tfevents.read_file(path)
+    assert same_points(decoded(path), reference(path))
+    assert ev.plugins == {"loss": "scalars"}
+    _assert_general_path_agrees(path, ev)
+
+
 @pytest.mark.parametrize("form", ["typed", "content"])
 def test_bfloat16_tensor_scalars(tmp_path: Path, form: str) -> None:
     # TensorBoard's make_ndarray cannot build a bfloat16 array without TensorFlow, so the expected

@@ -403,8 +403,11 @@ def _parse_value(buf: Buf, start: int, end: int, out: _Parsed) -> None:
         elif num != 7:  # 7 = node_name; 3-6 = histograms, images, audio: skipped unread
             other = True
     if plugin:
+        # scalar metadata on every event (torch's new_style scalars) is just constant bytes to a
+        # template; the HParams plugin's content is not, so those records stay off the fast path
         out.plugins.append((tag, plugin))
-        out.simple = False
+        if plugin == "hparams":
+            out.simple = False
     if plugin == "hparams" and content is not None:
         hp = _parse_hparams(buf, content[0], content[1])
         if hp:
@@ -996,6 +999,9 @@ def _decode_group(
             tmpl = _make_template(buf.raw, ds, length, parsed)
         except (_Malformed, IndexError, struct.error):
             tmpl = None
+        if tmpl is not None:
+            for tag, plugin in parsed.plugins:
+                session.result.plugins.setdefault(tag, plugin)
         if tmpl is None:
             general.append(first)
             pending = pending[1:]
