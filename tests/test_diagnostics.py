@@ -278,6 +278,24 @@ def test_noisy_step_level_loss_is_not_unstable() -> None:
     assert "divergence" not in codes_of(analyze(run))
 
 
+def test_noisy_per_iteration_loss_is_not_unstable() -> None:
+    """PyTorch-style ``train/loss`` every iteration: single-batch noise, no granularity suffix."""
+    rng = np.random.default_rng(5)
+    n = 800
+    loss = [(0.15 + 2.2 * math.exp(-i / 80)) * float(rng.lognormal(0, 0.45)) for i in range(n)]
+    loss[500] = 1.9
+    result = analyze(make_run({"train/loss": loss}))
+    assert not codes_of(result) & {"unstable", "divergence", "stalled"}
+
+
+def test_slow_learning_with_rising_accuracy_is_not_stalled() -> None:
+    n = 20
+    loss = [2.30 - 0.002 * e for e in range(n)]  # falls under 2% in all
+    acc = [0.10 + 0.02 * e for e in range(n)]  # but accuracy climbs from 10% to 48%
+    result = analyze(make_run({"loss": loss, "val_loss": loss, "val_accuracy": acc}))
+    assert "stalled" not in codes_of(result)
+
+
 def test_stalled_flat_loss_and_at_chance() -> None:
     flat = [2.303 + 0.002 * math.sin(e) for e in range(20)]
     result = analyze(make_run({"loss": flat, "val_loss": flat}))

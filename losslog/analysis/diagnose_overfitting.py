@@ -28,7 +28,7 @@ from losslog.analysis.findings import Finding, Severity
 from losslog.analysis.options import AnalysisOptions
 from losslog.analysis.smoothing import tb_smooth
 from losslog.analysis.summary import Series, best_index
-from losslog.analysis.windows import badness, finite_part, level, level_near, noise_sigma, std_error
+from losslog.analysis.windows import badness, finite_part, level, level_near, noise_sigma, std_error, trend_noise
 
 
 def generalization_loss(values: np.ndarray, goal: str) -> np.ndarray:
@@ -106,8 +106,10 @@ def validation_rise(s: Series, options: AnalysisOptions) -> Rise | None:
     end_lv = level(y, n - w_end, n) if w_end else float(y[b])
     rise = end_lv - best_lv
     rise_pct = 100.0 * bad.relative(rise, best_lv)
-    sigma = max(noise_sigma(y), 1e-9 * max(abs(best_lv), 1e-12))
-    se = std_error(sigma, min(2 * h + 1, n), max(w_end, 1))
+    # noise: point-to-point jitter, or the wander around the post-best trend, whichever is larger
+    t_sigma, inflation = trend_noise(y[max(0, b - h) :])
+    sigma = max(noise_sigma(y), t_sigma, 1e-9 * max(abs(best_lv), 1e-12))
+    se = std_error(sigma, min(2 * h + 1, n), max(w_end, 1)) * inflation
     z = rise / se if se > 0 else math.inf
     # Prechelt's GL at the end of the TensorBoard-smoothed curve (evidence, and what people see)
     ysm = badness(tb_smooth(v, options.smooth), goal, s.name.kind).values

@@ -7,7 +7,8 @@ Stalled (a warning), either of:
   cross-entropy never came below ln K by more than ``chance_tolerance``. A training loss that falls
   meanwhile is memorization (shuffled labels do exactly this), not learning.
 - *no progress*: the training loss (the validation loss when there is none) improved by less than
-  ``stall_improvement`` (2%) from its first window to its last, or by less than its own noise.
+  ``stall_improvement`` (2%) from its first window to its last, or by less than its own noise,
+  and no accuracy rose by more than ``chance_margin`` meanwhile (that would be slow learning).
 
 Underfitting (a note, never a warning: more training would help, nothing is broken), either of:
 
@@ -160,6 +161,8 @@ def detect_stalled(ctx: Context) -> list[Finding]:
     pr = progress(ctx, ps)
     if pr is None or (pr.improvement >= ctx.options.stall_improvement and pr.significant):
         return []
+    if _accuracy_rose(ctx):
+        return []  # a slowly falling loss with an accuracy clearly rising is slow learning (underfitting)
     message = (
         f"the model is not learning: {ps.display} did not improve from the start "
         f"({fmt_value(pr.start)} at the start, {fmt_value(pr.end)} at the end, {-pr.improvement:+.1%})"
@@ -180,6 +183,20 @@ def detect_stalled(ctx: Context) -> list[Finding]:
             "(frozen weights, a detached loss, dead activations) and that labels match inputs",
         )
     ]
+
+
+def _accuracy_rose(ctx: Context) -> bool:
+    """An accuracy (validation first) rose by more than ``chance_margin`` from its start: it learns."""
+    for split in ("val", "train"):
+        acc = accuracy_series(ctx, split)
+        if acc is None:
+            continue
+        v = acc.values[np.isfinite(acc.values)]
+        if len(v) < 4:
+            continue
+        k = max(2, len(v) // 5)
+        return float(np.max(rolling_median(v, 3))) - float(np.median(v[:k])) > ctx.options.chance_margin
+    return False
 
 
 def _stall_finding(ctx: Context, s: Series, message: str, evidence: dict[str, object], suggestion: str) -> Finding:

@@ -164,7 +164,14 @@ def _instability(s: Series, ctx: Context) -> Instability | None:
     local = rolling_median(v, odd(max(5, n // 10)))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(local > 0, v / local, np.inf)
-    spike = np.flatnonzero((ratio >= opts.spike_factor) & ((v - local) >= opts.spike_share * scale))
+    # ... and an outlier for this curve: on log scale, beyond (noise_z + 3) robust standard deviations
+    # of the points around their local median (a small-batch loss has a wide spread of its own)
+    factor = opts.spike_factor
+    if float(np.min(v)) > 0 and float(np.min(local)) > 0:
+        r = np.log(v) - np.log(local)
+        spread = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+        factor = max(factor, math.exp((opts.noise_z + 3.0) * spread))
+    spike = np.flatnonzero((ratio >= factor) & ((v - local) >= opts.spike_share * scale))
     # A single-batch loss (Lightning's *_step) has heavy-tailed outliers (a hard batch) that vanish at
     # the next log: there, only damage that lasts counts, and the climb rule above sees that. On
     # averaged values (an epoch, Hugging Face's logging window) one spike is already instability.

@@ -47,6 +47,28 @@ def noise_sigma(y: np.ndarray) -> float:
     return 1.4826 * mad / math.sqrt(6.0)
 
 
+def trend_noise(y: np.ndarray) -> tuple[float, float]:
+    """(sigma, inflation) of the residuals of ``y`` around a low-order fit of its trend.
+
+    Validation curves do not only jitter point to point: they also wander slowly (the noise is
+    autocorrelated), and a wander looks like a trend to a test that assumes independent points.
+    The residuals around a quadratic fit give the size of the noise, their lag-1 autocorrelation
+    rho how much less independent information the points carry: a standard error computed as if
+    they were independent is multiplied by sqrt((1 + rho) / (1 - rho)).
+    """
+    y = y[np.isfinite(y)]
+    n = len(y)
+    if n < 8:
+        return 0.0, 1.0  # too few points to tell a wander from the trend's own curvature
+    x = np.arange(n, dtype="float64")
+    res = y - np.polyval(np.polyfit(x, y, 2), x)
+    sigma = 1.4826 * float(np.median(np.abs(res - np.median(res))))
+    denom = float(np.sum(res * res))
+    rho = float(np.sum(res[1:] * res[:-1]) / denom) if denom > 0 else 0.0
+    rho = min(max(rho, 0.0), 0.9)
+    return sigma, math.sqrt((1.0 + rho) / (1.0 - rho))
+
+
 def level(y: np.ndarray, lo: int, hi: int) -> float:
     """Median of ``y[lo:hi]`` (clipped to the array); NaN when empty."""
     lo, hi = max(0, lo), min(len(y), hi)
