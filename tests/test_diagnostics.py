@@ -341,6 +341,17 @@ def test_underfitting_high_and_flat() -> None:
     assert f.evidence["kind"] == "high_and_flat"
 
 
+def test_tensorboard_style_tags() -> None:
+    """PyTorch SummaryWriter names: ``Loss/train``, ``Loss/val``, ``Accuracy/val``."""
+    n = 40
+    val = u_curve(n, best=12, rise=0.5, noise=0.02, seed=1)
+    acc = [min(0.9, 0.5 + 0.03 * e) for e in range(n)]
+    result = analyze(make_run({"Loss/train": falling(n), "Loss/val": val, "Accuracy/val": acc}))
+    assert {"overfitting", "overconfidence"} <= codes_of(result)
+    assert result.gap is not None and result.gap.trend == "widening"
+    assert result.loss_reading is not None
+
+
 def test_regression_run_works() -> None:
     val = [3000 * v for v in u_curve(40, best=8, rise=0.6, noise=0.02, seed=2)]
     result = analyze(make_run({"loss": [3000 * v for v in falling(40)], "val_loss": val, "mae": falling(40)}))

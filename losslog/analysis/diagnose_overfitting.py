@@ -173,7 +173,7 @@ def training_reference(ctx: Context) -> Series | None:
     """The training curve that must keep improving: the training loss where the run logs one."""
     if ctx.train_loss is not None:
         return ctx.train_loss
-    cands = [s for s in ctx.series.values() if s.name.split == "train" and s.name.metric == "loss"]
+    cands = [s for s in ctx.series.values() if s.name.split == "train" and s.name.metric.lower() == "loss"]
     cands += [s for s in ctx.series.values() if s.name.split == "train" and s.name.kind == "loss"]
     cands.sort(key=lambda s: {"epoch": 0, "": 1}.get(s.name.granularity, 2))
     if cands:
@@ -301,7 +301,8 @@ def detect_overfitting(ctx: Context) -> list[Finding]:
     if train is not None:
         if train.improving:
             train_text = (
-                f" while {train.series.display} kept improving ({fmt_value(train.at_best)} → {fmt_value(train.at_end)})"
+                f", while {train.series.display} kept improving "
+                f"({fmt_value(train.at_best)} → {fmt_value(train.at_end)})"
             )
         else:
             train_text = f", while {train.series.display} stayed at its floor ({fmt_value(train.at_end)})"

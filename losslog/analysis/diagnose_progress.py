@@ -91,7 +91,7 @@ def _progress_series(ctx: Context) -> Series | None:
     cands = [
         s for s in ctx.series.values() if s.name.split == "train" and s.name.goal == "min" and s.name.kind == "loss"
     ]
-    cands.sort(key=lambda s: (s.name.metric != "loss", {"epoch": 0, "": 1}.get(s.name.granularity, 2)))
+    cands.sort(key=lambda s: (s.name.metric.lower() != "loss", {"epoch": 0, "": 1}.get(s.name.granularity, 2)))
     if cands:
         return cands[0]
     if ctx.val_loss is not None:

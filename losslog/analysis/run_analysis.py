@@ -101,7 +101,7 @@ def build_context(run: Run, options: AnalysisOptions) -> Context:
     train_tag = twin(names, monitor_tag, "train") if monitor_tag and names[monitor_tag].split != "train" else None
     val_loss_tag = next(
         (t for t in sorted(names, key=lambda t: {"epoch": 0, "": 1}.get(names[t].granularity, 2))
-         if names[t].split == "val" and names[t].metric == "loss"),
+         if names[t].split == "val" and names[t].metric.lower() == "loss"),
         None,
     )
     train_loss_tag = twin(names, val_loss_tag, "train") if val_loss_tag else None
