@@ -149,12 +149,14 @@ def export(
     """
     out_format, forced = split_format(format, EXPORT_FORMATS, "csv")
     found = load_runs(paths, log_format or forced, keep_all, verbose)
-    from losslog.export import tidy_table, write_table
+    from losslog.export import tidy_table, write_csv, write_table
 
-    table = tidy_table(found.runs)
-    if out_format == "parquet" and output is None:
-        raise UsageError("--format parquet needs --output FILE (it is binary)")
-    write_table(table, out_format, output)
+    if out_format == "csv":
+        write_csv(found.runs, output)
+    else:
+        if out_format == "parquet" and output is None:
+            raise UsageError("--format parquet needs --output FILE (it is binary)")
+        write_table(tidy_table(found.runs), out_format, output)
     for e in found.errors:
         typer.echo(f"losslog: error: {e}", err=True)
     code = ExitCode.BAD_INPUT if found.errors or not found.runs else ExitCode.OK
