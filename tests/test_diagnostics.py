@@ -267,6 +267,14 @@ def test_unstable_climbing_stretch() -> None:
     assert f.severity == "warning" and f.evidence["kind"] == "climb" and "climbed" in f.message
 
 
+def test_a_sustained_climb_late_in_a_long_descent_is_unstable() -> None:
+    train = [0.4 + 1.9 * math.exp(-e / 4) for e in range(40)]
+    for e in range(20, 30):
+        train[e] = 0.42 * (1 + 0.08 * (e - 19))  # +80% over ten epochs: a small share of the progress
+    f = next(f for f in analyze(make_run({"loss": train})).findings if f.code == "unstable")
+    assert f.evidence["kind"] == "climb" and f.evidence["share_of_progress"] < 0.3
+
+
 def test_noisy_step_level_loss_is_not_unstable() -> None:
     rng = np.random.default_rng(3)
     n = 600

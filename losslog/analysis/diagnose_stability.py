@@ -9,7 +9,8 @@ Unstable (a warning): the training loss did not go non-finite but
 
 - *climbed over a stretch*: its rolling median rose at least ``climb_min_rise`` (+25%) above a
   low it had reached, giving back at least ``climb_share`` (30%) of the progress made since the
-  start, by more than the curve's noise; or
+  start (or rose twice ``climb_min_rise``, +50%, whatever the progress), by more than the curve's
+  noise; or
 - *spiked*: a point at least ``spike_factor`` (3x) its local median that undoes at least
   ``spike_share`` (50%) of the progress made.
 
@@ -145,12 +146,21 @@ def _instability(s: Series, ctx: Context) -> Instability | None:
     scale = max(progress, 0.0)
     if scale <= 0:
         scale = abs(start) * 0.1 or 1.0
-    # noise of the rolling median; a climb is a maximum minus an earlier minimum of it, and picking
-    # both extremes from a noisy curve alone yields about 4 of these, hence the +2 below
-    sigma_t = noise_sigma(v) * 1.2533 / math.sqrt(w)
-    # climb: the largest rise of the rolling median above its running minimum
-    run_min = np.minimum.accumulate(trend)
-    climb = trend - run_min
+    # Noise of the rolling median, on log scale where the loss is positive (a loss's noise is
+    # multiplicative: +-30% at 2.0 and at 0.1 alike). A climb is a maximum minus an earlier minimum
+    # of the rolling median, and picking both extremes among the n / w independent windows of a
+    # noisy curve yields several of these by chance alone, hence the +3 below.
+    positive = bool(np.all(v > 0))
+    sigma_t = noise_sigma(np.log(v) if positive else v) * 1.2533 / math.sqrt(w)
+    # climb: the largest rise of the rolling median above its running minimum, where the median has
+    # its full window (at the ends it shrinks to a few points and is as noisy as they are)
+    h = w // 2
+    full = np.zeros(n, dtype=bool)
+    full[h : n - h] = True
+    if not full.any():
+        full[:] = True
+    run_min = np.minimum.accumulate(np.where(full, trend, np.inf))
+    climb = np.where(full & np.isfinite(run_min), trend - run_min, 0.0)
     j = int(np.argmax(climb))
     best: Instability | None = None
     if climb[j] > 0:
@@ -158,7 +168,10 @@ def _instability(s: Series, ctx: Context) -> Instability | None:
         i0 = int(np.flatnonzero(trend[: j + 1] == lo)[-1])
         rel = climb[j] / abs(lo) if lo != 0 else math.inf
         share = float(climb[j] / scale)
-        if rel >= opts.climb_min_rise and share >= opts.climb_share and climb[j] >= (opts.noise_z + 2.0) * sigma_t:
+        # a climb twice the minimum rise is instability however much progress came before it
+        enough = share >= opts.climb_share or rel >= 2.0 * opts.climb_min_rise
+        size = math.log1p(rel) if positive else float(climb[j])
+        if rel >= opts.climb_min_rise and enough and size >= (opts.noise_z + 3.0) * sigma_t:
             best = Instability("climb", s, int(ok[i0]), int(ok[j]), lo, float(trend[j]), share)
     # spikes: far above the local median, undoing much of the progress
     local = rolling_median(v, odd(max(5, n // 10)))
