@@ -203,6 +203,16 @@ def test_patience_is_respected() -> None:
     assert "overfitting" in codes_of(analyze(make_run({"loss": train, "val_loss": val}), AnalysisOptions(patience=2)))
 
 
+def test_a_run_stopped_by_early_stopping_is_not_overfitting() -> None:
+    """EarlyStopping(patience=5) ends the run 5 epochs after the best: a short, mild tail."""
+    val = [0.4 + 1.5 * math.exp(-e / 4) for e in range(26)] + [0.412, 0.405, 0.416, 0.418, 0.421]
+    train = falling(31)
+    assert "overfitting" not in codes_of(analyze(make_run({"loss": train, "val_loss": val})))
+    # the same curve trained on for 30 more epochs is overfitting
+    longer = val + [0.421 + 0.004 * e for e in range(1, 31)]
+    assert "overfitting" in codes_of(analyze(make_run({"loss": falling(61), "val_loss": longer})))
+
+
 def test_accuracy_only_overfitting_is_judged_on_the_error() -> None:
     n = 40
     acc = [0.5 + 0.4 * (1 - math.exp(-e / 3)) if e <= 10 else 0.9 - 0.004 * (e - 10) for e in range(n)]

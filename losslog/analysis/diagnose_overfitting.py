@@ -160,12 +160,23 @@ def _unbadness(x: float, transform: str, ceiling: float | None) -> float:
 
 
 def rise_is_real(r: Rise, options: AnalysisOptions) -> bool:
-    """EarlyStopping's patience, GL_alpha on windows, and a rise beyond the curve's noise."""
+    """EarlyStopping's patience, GL_alpha on windows, a rise beyond the curve's noise, and more than
+    the short, mild tail an EarlyStopping callback leaves behind."""
     return (
         r.evaluations_after >= max(options.patience, 1)
         and r.evaluations_since_improvement >= max(options.patience, 1)
         and r.rise_pct >= options.gl_threshold
         and r.z >= options.noise_z
+        and not stopped_in_time(r, options)
+    )
+
+
+def stopped_in_time(r: Rise, options: AnalysisOptions) -> bool:
+    """The run ended shortly after its best, validation only mildly worse: early stopping did its job."""
+    return (
+        r.evaluations_after <= options.early_stop_tail
+        and r.fraction_after <= 0.25
+        and r.rise_pct < 2.0 * options.gl_threshold
     )
 
 

@@ -37,6 +37,11 @@ class AnalysisOptions:
     classes: int | None = None
     #: fraction of the run taken as "the end" for trends
     tail_fraction: float = 0.25
+    #: overfitting: a run that ended at most this many evaluations after its best, having spent at most a
+    #: quarter of its length there, with validation less than 2 x gl_threshold worse, is what an
+    #: EarlyStopping callback leaves behind (it stops ``patience`` evaluations after the best and
+    #: restores the best weights): that is a run stopped in time, not overfitting
+    early_stop_tail: int = 10
     #: a change counts only when it exceeds this many standard errors of the curve's own noise
     #: (window medians compared; the noise is measured from the curve), so jitter is never a verdict
     noise_z: float = 3.0
