@@ -112,6 +112,7 @@ def run_to_dict(run: RunAnalysis) -> dict[str, Any]:
             "best": best,
             "findings": [f.to_dict() for f in run.findings],
             "gap": run.gap.to_dict() if run.gap else None,
+            "loss_reading": run.loss_reading.to_dict() if run.loss_reading else None,
             "warnings": list(run.warnings),
             "hparams": run.meta.get("hparams", {}),
         }
