@@ -57,3 +57,14 @@ def test_empty_folder_is_an_error(tmp_path: Path) -> None:
     found = discover([tmp_path])
     assert not found.runs
     assert "no training logs found" in found.errors[0].message
+
+
+def test_same_names_from_different_folders_are_told_apart(tmp_path: Path) -> None:
+    paths = []
+    for model in ("resnet", "vit"):
+        p = tmp_path / model / "version_0" / "training.log"
+        p.parent.mkdir(parents=True)
+        p.write_text(keras_csv_text(curve_rows(4)))
+        paths.append(p)
+    found = discover(paths)
+    assert [r.name for r in found.runs] == ["resnet/version_0", "vit/version_0"]

@@ -103,12 +103,12 @@ def _text_report(rep: Report, output: Path | None) -> None:
     if output is None:
         console = Console(highlight=False, soft_wrap=False)
         if not console.is_terminal:
-            console = Console(highlight=False, width=160, no_color=True)
+            console = Console(highlight=False, width=160, no_color=True, soft_wrap=True)
         render_terminal(Report(rep.runs, (), rep.options), console)
         print_errors_to_stderr(rep)
         return
     buf = io.StringIO()
-    render_terminal(rep, Console(file=buf, width=160, no_color=True, highlight=False))
+    render_terminal(rep, Console(file=buf, width=160, no_color=True, highlight=False, soft_wrap=True))
     write_output(buf.getvalue(), output)
     print_errors_to_stderr(rep)
 

@@ -209,10 +209,32 @@ def discover(
     return out
 
 
+def _anchor(run: Run) -> Path:
+    """The folder whose name the run's name starts with, or the file it is named after."""
+    src = Path(run.source).resolve()
+    first = run.name.split("/")[0]
+    for candidate in (src, *src.parents):
+        if candidate.name == first or candidate.stem == first:
+            return candidate
+    return src
+
+
 def _dedupe_names(runs: list[Run]) -> None:
-    seen: dict[str, int] = {}
+    """Runs from different places that got the same name (two ``version_0`` folders given by name)
+    take as many parent folders as it needs to tell them apart: ``a/version_0``, ``b/version_0``."""
+    groups: dict[str, list[Run]] = {}
     for run in runs:
-        count = seen.get(run.name, 0) + 1
-        seen[run.name] = count
-        if count > 1:
-            run.name = f"{run.name}#{count}"
+        groups.setdefault(run.name, []).append(run)
+    for name, group in groups.items():
+        if len(group) < 2:
+            continue
+        anchors = [_anchor(r) for r in group]
+        for depth in range(1, 8):
+            names = ["/".join([*a.parent.parts[-depth:], name]) for a in anchors]
+            if len(set(names)) == len(names):
+                for run, new in zip(group, names):
+                    run.name = new
+                break
+        else:
+            for i, run in enumerate(group[1:], start=2):
+                run.name = f"{name}#{i}"
