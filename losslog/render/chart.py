@@ -751,6 +751,18 @@ def run_style(i: int) -> tuple[str, str | None]:
     return RUN_COLOURS[i % len(RUN_COLOURS)], RUN_MARKERS[(i // len(RUN_COLOURS)) % len(RUN_MARKERS)]
 
 
+#: Overlays of more models than this draw only validation (or test) curves by default.
+OVERLAY_ALL_SPLITS = 6
+
+
+def _overlay_series(series: list[Series], held_out: bool) -> list[Series]:
+    """Without the training curves when ``held_out`` and the panel has held-out ones to show."""
+    if not held_out:
+        return series
+    held = [s for s in series if s.name.split in ("val", "test")]
+    return held or series
+
+
 def figure_overlay(runs: Sequence[ChartRun], opts: ChartOptions | None = None) -> Figure:
     """Several runs in the same panels: one colour per model (the same in every panel).
 
@@ -774,12 +786,15 @@ def figure_overlay(runs: Sequence[ChartRun], opts: ChartOptions | None = None) -
     axes = _layout(fig, len(main), has_lr, cols if main else 1)
     names = short_names([cr.name for cr in runs], 28)
     show_raw = len(runs) <= 3
+    # Past six models, train and validation curves of every model in one panel are a tangle; the
+    # validation curves are what models are compared by, so they stay unless --metrics says.
+    held_out = len(runs) > OVERLAY_ALL_SPLITS and not opts.metrics
     splits_seen: set[str] = set()
     for ax, panel in zip(axes, main + [p for p in panels if p.key == "lr"]):
         values: list[np.ndarray] = []
         for i, cr in enumerate(runs):
             colour, marker = run_style(i)
-            series = panel_series(cr, panel, opts.metrics)
+            series = _overlay_series(panel_series(cr, panel, opts.metrics), held_out)
             values.extend(s.values for s in series)
             for s in series:
                 lr = panel.key == "lr"
@@ -830,7 +845,10 @@ def figure_overlay(runs: Sequence[ChartRun], opts: ChartOptions | None = None) -
         [h for h, _ in entries], [lab for _, lab in entries], loc="outside right upper", fontsize=8,
         frameon=False, title="models", title_fontsize=9,
     )  # fmt: skip
-    fig.suptitle(opts.title or f"{len(runs)} runs overlaid", fontsize=11)
+    title = opts.title or f"{len(runs)} runs overlaid"
+    if held_out:
+        title += "\n(validation curves only, for legibility; --metrics chooses)"
+    fig.suptitle(title, fontsize=11)
     return fig
 
 
