@@ -593,8 +593,9 @@ def _apply_log(ax: Axes, panel: Panel, values: list[np.ndarray], opts: ChartOpti
     return False
 
 
-def _lr_label(s: Series) -> str:
-    return s.tag
+def _lr_label(s: Series, panel: Sequence[Series]) -> str:
+    """A lone learning rate is just "learning rate"; several (param groups) keep their tags."""
+    return "learning rate" if len(panel) == 1 else s.tag
 
 
 def _check_smooth(opts: ChartOptions) -> None:
@@ -657,7 +658,7 @@ def figure_single(cr: ChartRun, opts: ChartOptions | None = None) -> Figure:
             draw_series(
                 ax, series_x(cr, s, axis), s.values,
                 colour=LR_COLOURS[i % len(LR_COLOURS)] if lr else SPLIT_COLOURS.get(s.name.split, PURPLE),
-                label=_lr_label(s) if lr else SPLIT_LABELS.get(s.name.split, s.name.split),
+                label=_lr_label(s, series) if lr else SPLIT_LABELS.get(s.name.split, s.name.split),
                 smooth=0.0 if lr else opts.smooth, raw_marker="" if lr else None, max_points=opts.max_points,
                 gid=s.tag,
             )  # fmt: skip
@@ -711,7 +712,7 @@ def figure_grid(runs: Sequence[ChartRun], opts: ChartOptions | None = None) -> F
                 draw_series(
                     ax, series_x(cr, s, axis), s.values,
                     colour=LR_COLOURS[i % len(LR_COLOURS)] if lr else SPLIT_COLOURS.get(s.name.split, PURPLE),
-                    label=_lr_label(s) if lr else SPLIT_LABELS.get(s.name.split, s.name.split),
+                    label=_lr_label(s, series) if lr else SPLIT_LABELS.get(s.name.split, s.name.split),
                     smooth=0.0 if lr else opts.smooth, raw_marker="" if lr else None,
                     max_points=opts.max_points, gid=f"{cr.name}:{s.tag}",
                 )  # fmt: skip
