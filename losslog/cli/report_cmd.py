@@ -25,8 +25,9 @@ from losslog.cli.common import (
     split_format,
     write_output,
 )
-from losslog.cli.loading import load_report, load_runs
+from losslog.cli.loading import load_runs, load_runs_and_report
 from losslog.errors import ExitCode, UsageError
+from losslog.model import Run
 from losslog.report import Report
 
 REPORT_FORMATS = ("text", "json", "markdown", "html")
@@ -72,7 +73,7 @@ def report(
     """
     out_format, forced = split_format(format, REPORT_FORMATS, "text")
     options = analysis_options(smooth, monitor, mode, goal, patience, min_delta, classes)
-    rep = load_report(paths, log_format or forced, keep_all, verbose, options)
+    runs, rep = load_runs_and_report(paths, log_format or forced, keep_all, verbose, options)
     if out_format == "json":
         from losslog.render.json_render import render_json
 
@@ -81,11 +82,11 @@ def report(
     elif out_format == "markdown":
         from losslog.render.markdown import render_markdown
 
-        charts = _markdown_charts(rep, output, embed)
+        charts = _markdown_charts(rep, runs, output, embed)
         write_output(render_markdown(rep, charts), output)
         print_errors_to_stderr(rep)
     elif out_format == "html":
-        html = _html_report(rep)
+        html = _html_report(rep, runs)
         write_output(html, output)
         print_errors_to_stderr(rep)
     else:
@@ -113,21 +114,17 @@ def _text_report(rep: Report, output: Path | None) -> None:
     print_errors_to_stderr(rep)
 
 
-def _markdown_charts(rep: Report, output: Path | None, embed: bool) -> dict[str, str] | None:
-    """Charts for a Markdown report, when the chart renderer is available."""
-    try:
-        from losslog.render import report_charts
-    except ImportError:
-        return None
-    return report_charts.markdown_charts(rep, output, embed)
+def _markdown_charts(rep: Report, runs: list[Run], output: Path | None, embed: bool) -> dict[str, str]:
+    """Charts for a Markdown report (a PNG beside the output file, or base64 with --embed)."""
+    from losslog.render import report_charts
+
+    return report_charts.markdown_charts(rep, output, embed, runs=runs)
 
 
-def _html_report(rep: Report) -> str:
-    try:
-        from losslog.render.html import render_html
-    except ImportError:
-        raise UsageError("--format html is not available in this build") from None
-    return render_html(rep)
+def _html_report(rep: Report, runs: list[Run]) -> str:
+    from losslog.render.html import render_html
+
+    return render_html(rep, runs=runs)
 
 
 EXPORT_FORMATS = ("csv", "json", "parquet")

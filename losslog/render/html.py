@@ -177,8 +177,8 @@ def run_section(run: RunAnalysis, index: int, chart_svg: str | None = None) -> s
 def render_html(report: Report, runs: Sequence[Run] | None = None, charts: bool = True) -> str:
     """The whole report as one HTML document (a string).
 
-    ``runs`` gives the points for the charts; without them they are read again from the sources
-    (see ``report_charts``). ``charts=False`` leaves the charts out (no matplotlib at all).
+    ``runs`` gives the points for the charts; without them the report has no charts.
+    ``charts=False`` leaves the charts out (no matplotlib at all).
     """
     svgs: dict[str, str] = {}
     if charts and report.runs:

@@ -1,9 +1,8 @@
 """Charts for the Markdown and HTML reports.
 
 A ``Report`` holds analyses, not points, and charts need both. Callers that still have the runs
-pass them (``runs=``); otherwise ``RUNS_SOURCE`` (set by the CLI layer, since renderers never read
-files) reads the points again from the sources the report names, with the format the first read
-detected. That keeps ``report --format json`` free of any chart work.
+pass them (``runs=``); renderers never read files, so without them there is no chart. That keeps
+``report --format json`` free of any chart work.
 
 Markdown charts (one PNG per run):
 
@@ -22,7 +21,7 @@ from __future__ import annotations
 import base64
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,18 +41,11 @@ def slug(name: str, limit: int = 60) -> str:
     return s or "run"
 
 
-#: How to get a report's runs (points) back when the caller did not pass them. The render layer
-#: never reads files, so the CLI layer sets this (``losslog.cli.loading.reread_runs``).
-RUNS_SOURCE: Callable[[Report], list[Run]] | None = None
-
-
-def chart_runs(rep: Report, runs: Sequence[Run] | None = None) -> list[ChartRun]:
+def chart_runs(rep: Report, runs: Sequence[Run] | None) -> list[ChartRun]:
     """Chart inputs for every run of the report that has points to draw."""
     from losslog.render.chart import chart_inputs
 
-    if runs is None:
-        runs = RUNS_SOURCE(rep) if RUNS_SOURCE is not None else []
-    return chart_inputs(runs, rep.runs, rep.options)
+    return chart_inputs(runs or [], rep.runs, rep.options)
 
 
 def run_png(cr: ChartRun, smooth: float = 0.6) -> bytes | None:
