@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: rows formatted at a time when writing CSV (bounds memory for huge runs)
-CSV_CHUNK_ROWS = 100_000
+CSV_CHUNK_ROWS = 25_000
+#: rows per Parquet row group
+PARQUET_CHUNK_ROWS = 1_000_000
 
 EXPORT_COLUMNS: tuple[str, ...] = ("run", "metric", "split", "step", "epoch", "value", "wall_time", "tag")
 
@@ -141,17 +143,10 @@ def _write_csv_to(runs: list[Run], fh: TextIO) -> None:
         if f.empty:
             continue
         run_text = _csv_quote(run.name)
-        # Run, metric and split form one constant prefix per tag: format it once per tag.
-        keys = f["tag"].astype(str) + "\x00" + f["metric"].astype(str) + "\x00" + f["split"].astype(str)
-        codes, uniques = _factorize(keys)
-        prefixes = np.array(
-            [
-                f"{run_text},{_csv_quote(m)},{_csv_quote(sp)},"
-                for m, sp in ((u.split("\x00")[1], u.split("\x00")[2]) for u in uniques)
-            ],
-            dtype=object,
-        )
-        suffixes = np.array([_csv_quote(u.split("\x00")[0]) for u in uniques], dtype=object)
+        # Run, metric and split form one constant prefix per series: format it once per series.
+        codes, keys = series_codes(f)
+        prefixes = np.array([f"{run_text},{_csv_quote(m)},{_csv_quote(sp)}," for _, m, sp in keys], dtype=object)
+        suffixes = np.array([_csv_quote(t) for t, _, _ in keys], dtype=object)
         step_all = f["step"].to_numpy(dtype="float64")
         epoch_all = f["epoch"].to_numpy(dtype="float64")
         value_all = f["value"].to_numpy(dtype="float64")
@@ -172,11 +167,100 @@ def _write_csv_to(runs: list[Run], fh: TextIO) -> None:
             )
 
 
-def _factorize(keys: pd.Series) -> tuple[np.ndarray, list[str]]:
+def series_codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str, str]]]:
+    """A small integer per row naming its (tag, metric, split), and those triples.
+
+    Factorizing the three columns separately and combining the codes arithmetically avoids
+    building a million concatenated strings (slow, and hundreds of MB).
+    """
     import pandas as pd
 
-    codes, uniques = pd.factorize(keys, sort=False)
-    return np.asarray(codes), [str(u) for u in uniques]
+    parts = [pd.factorize(frame[c], sort=False) for c in ("tag", "metric", "split")]
+    (tc, tu), (mc, mu), (sc, su) = parts
+    combined = (np.asarray(tc, dtype=np.int64) * len(mu) + np.asarray(mc)) * len(su) + np.asarray(sc)
+    uniq, codes = np.unique(combined, return_inverse=True)
+    keys = []
+    for c in uniq.tolist():
+        rest, s = divmod(c, len(su))
+        t, m = divmod(rest, len(mu))
+        keys.append((str(tu[t]), str(mu[m]), str(su[s])))
+    return codes.astype(np.int64), keys
+
+
+def write_parquet(runs: list[Run], output: Path) -> None:
+    """Write the tidy table straight from each run's arrays with pyarrow, one row group per chunk.
+
+    Going through one concatenated DataFrame costs a copy of every column; here the only copies
+    are the small dictionary-encoded name columns. Steps and epochs are integers where every
+    run's are whole; a missing epoch or wall time is null, a logged NaN value stays NaN.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise UsageError("--format parquet needs pyarrow: pip install 'losslog[parquet]'") from None
+
+    def whole(col: str) -> bool:
+        for run in runs:
+            v = run.frame[col].to_numpy(dtype="float64")
+            known = v[~np.isnan(v)]
+            if len(known) and not ((known % 1 == 0).all() and (np.abs(known) < 2**53).all()):
+                return False
+        return True
+
+    int_cols = {c for c in ("step", "epoch") if whole(c)}
+    text = pa.dictionary(pa.int32(), pa.string())
+    schema = pa.schema(
+        [
+            ("run", text),
+            ("metric", text),
+            ("split", text),
+            ("step", pa.int64() if "step" in int_cols else pa.float64()),
+            ("epoch", pa.int64() if "epoch" in int_cols else pa.float64()),
+            ("value", pa.float64()),
+            ("wall_time", pa.float64()),
+            ("tag", text),
+        ]
+    )
+
+    def number(values: np.ndarray, as_int: bool) -> pa.Array:
+        missing = np.isnan(values)
+        if as_int:
+            return pa.array(np.where(missing, 0, values).astype(np.int64), mask=missing, type=pa.int64())
+        return pa.array(values, mask=missing, type=pa.float64())
+
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with pq.ParquetWriter(output, schema) as writer:
+            for run in runs:
+                f = run.frame
+                if f.empty:
+                    continue
+                codes, keys = series_codes(f)
+                tags = pa.array([k[0] for k in keys], pa.string())
+                metrics = pa.array([k[1] for k in keys], pa.string())
+                splits = pa.array([k[2] for k in keys], pa.string())
+                cols = {c: f[c].to_numpy(dtype="float64") for c in ("step", "epoch", "value", "wall_time")}
+                for lo in range(0, len(f), PARQUET_CHUNK_ROWS):
+                    hi = lo + PARQUET_CHUNK_ROWS
+                    idx = pa.array(codes[lo:hi].astype(np.int32))
+                    n = len(idx)
+                    batch = pa.record_batch(
+                        [
+                            pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), [run.name]),
+                            pa.DictionaryArray.from_arrays(idx, metrics),
+                            pa.DictionaryArray.from_arrays(idx, splits),
+                            number(cols["step"][lo:hi], "step" in int_cols),
+                            number(cols["epoch"][lo:hi], "epoch" in int_cols),
+                            pa.array(cols["value"][lo:hi], type=pa.float64()),  # NaN stays a value
+                            number(cols["wall_time"][lo:hi], False),
+                            pa.DictionaryArray.from_arrays(idx, tags),
+                        ],
+                        schema=schema,
+                    )
+                    writer.write_batch(batch)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 def _emit(text: str, output: Path | None) -> None:

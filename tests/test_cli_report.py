@@ -185,6 +185,14 @@ def test_export_parquet(runs: dict[str, Path], tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(out)
     assert len(table) == 25 * 4
+    assert list(table.columns) == ["run", "metric", "split", "step", "epoch", "value", "wall_time", "tag"]
+    val = table[table["tag"] == "val_loss"]
+    assert val["value"].tolist() == [r["val_loss"] for r in curve_rows(25)]
+    assert val["wall_time"].isna().all()  # unknown wall time: null
+    out2 = tmp_path / "diverged.parquet"
+    assert invoke("export", str(runs["diverged"]), "-f", "parquet", "-o", str(out2)).exit_code == 0
+    loss = pd.read_parquet(out2)
+    assert loss[loss["tag"] == "loss"]["value"].isna().sum() == 8  # a logged NaN stays a value
     assert invoke("export", str(runs["healthy"]), "--format", "parquet").exit_code == 2
 
 

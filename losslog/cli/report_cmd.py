@@ -146,13 +146,15 @@ def export(
     """
     out_format, forced = split_format(format, EXPORT_FORMATS, "csv")
     found = load_runs(paths, log_format or forced, keep_all, verbose)
-    from losslog.export import tidy_table, write_csv, write_table
+    from losslog.export import tidy_table, write_csv, write_parquet, write_table
 
     if out_format == "csv":
         write_csv(found.runs, output)
-    else:
-        if out_format == "parquet" and output is None:
+    elif out_format == "parquet":
+        if output is None:
             raise UsageError("--format parquet needs --output FILE (it is binary)")
+        write_parquet(found.runs, output)
+    else:
         write_table(tidy_table(found.runs), out_format, output)
     for e in found.errors:
         typer.echo(f"losslog: error: {e}", err=True)
