@@ -17,6 +17,7 @@ import numpy as np
 
 from losslog.errors import UsageError
 from losslog.model import Run
+from losslog.output import write_output
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,7 +92,7 @@ def write_table(table: pd.DataFrame, fmt: str, output: Path | None) -> None:
             if isinstance(raw, float) and math.isnan(raw):
                 rec["value"] = "nan"  # a logged NaN is a value, not a missing cell
             records.append(rec)
-        _emit(json.dumps(records, allow_nan=False) + "\n", output)
+        write_output(json.dumps(records, allow_nan=False) + "\n", output)
         return
     raise UsageError(f"unknown export format {fmt!r}")  # pragma: no cover - the CLI checks first
 
@@ -262,14 +263,3 @@ def write_parquet(runs: list[Run], output: Path) -> None:
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None

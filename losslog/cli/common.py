@@ -5,7 +5,6 @@ Declaring each option once keeps their names, help texts and validation identica
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -14,6 +13,9 @@ import typer
 from losslog.analysis import AnalysisOptions
 from losslog.errors import UsageError
 from losslog.naming import Goal
+from losslog.output import write_output
+
+__all__ = ["write_output"]
 
 PathsArg = Annotated[
     list[Path],
@@ -113,15 +115,3 @@ def split_format(value: str | None, outputs: tuple[str, ...], default: str) -> t
     raise UsageError(
         f"--format {value!r}: expected one of {', '.join(outputs)} (or an input format, see `losslog formats`)"
     )
-
-
-def write_output(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
