@@ -190,6 +190,8 @@ def parse(tag: str, split: str | None = None, default_split: str = "train") -> M
         granularity = "epoch" if m2.group("gran") == "epoch" else "step"
         rest = m2.group("rest")
     metric = _ALIASES.get(rest.lower(), rest)
+    if metric[:1].isupper() and (metric.isupper() or metric[1:].islower()):
+        metric = metric.lower()  # "Loss/val", "ACC": the same metric as "loss", "acc"; "mAP50" stays
     kind, goal = classify(metric)
     if kind == "lr":
         metric = "lr" if rest.lower() in ("lr", "learning_rate", "learning-rate") else rest

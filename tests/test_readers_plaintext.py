@@ -234,7 +234,7 @@ def test_pytorch_tutorial_lines(tmp_path: Path) -> None:
         "Epoch [2/2], Step [100/600], Loss: 0.0900, Accuracy: 97.5\n"
     )
     run = read_one(path)
-    assert naming_of(run, "Loss") == ("train", "Loss")
+    assert naming_of(run, "Loss") == ("train", "loss")  # case folded: "Loss" is the same metric as "loss"
     assert points(run, "Loss", "step") == [100, 200, 700]
     assert points(run, "Loss", "epoch") == [1, 1, 2]
     assert points(run, "Accuracy") == [97.5]

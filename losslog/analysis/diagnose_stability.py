@@ -184,7 +184,12 @@ def _instability(s: Series, ctx: Context) -> Instability | None:
         r = np.log(v) - np.log(local)
         spread = 1.4826 * float(np.median(np.abs(r - np.median(r))))
         factor = max(factor, math.exp((opts.noise_z + 3.0) * spread))
-    spike = np.flatnonzero((ratio >= factor) & ((v - local) >= opts.spike_share * scale))
+    # ... and above what came just before it: the first points of a fast-falling loss stand far above
+    # the centred median without being spikes (nothing before them was lower).
+    before = _preceding_median(v, odd(max(5, n // 10)))
+    with np.errstate(invalid="ignore"):
+        above_before = np.isfinite(before) & (v >= factor * before)
+    spike = np.flatnonzero((ratio >= factor) & ((v - local) >= opts.spike_share * scale) & above_before)
     # A single-batch loss (Lightning's *_step) has heavy-tailed outliers (a hard batch) that vanish at
     # the next log: there, only damage that lasts counts, and the climb rule above sees that. On
     # averaged values (an epoch, Hugging Face's logging window) one spike is already instability.
@@ -242,3 +247,10 @@ def detect_unstable(ctx: Context) -> list[Finding]:
             },
         )
     ]
+
+
+def _preceding_median(values: np.ndarray, window: int) -> np.ndarray:
+    """Median of up to ``window`` points before each point (NaN where fewer than two came before)."""
+    import pandas as pd
+
+    return pd.Series(values).shift(1).rolling(window, min_periods=2).median().to_numpy(dtype="float64")

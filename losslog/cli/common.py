@@ -19,7 +19,9 @@ __all__ = ["write_output"]
 
 PathsArg = Annotated[
     list[Path],
-    typer.Argument(help="Log files or folders (folders are walked; every log found is a run).", show_default=False),
+    typer.Argument(
+        help="Log files or folders (folders are walked; every log found is a run).", show_default=False, metavar="PATH"
+    ),
 ]
 LogFormatOpt = Annotated[
     str | None,

@@ -262,7 +262,45 @@ def build_run(
     if truncated:
         meta["truncated_files"] = truncated  # a writer still running: normal, not a warning
     frame = frames[0] if len(frames) == 1 else concat_frames(frames)
+    if steps_are_epochs(frame):
+        frame["epoch"] = frame["step"]
+        meta["epoch_from_step"] = True
     return finish_run(frame, fmt, source, name=name, meta=meta, warnings=warnings)
+
+
+#: Above this many points per tag, a step axis is taken to count iterations, never epochs.
+MAX_EPOCHS_FROM_STEPS = 5000
+
+
+def steps_are_epochs(frame: pd.DataFrame) -> bool:
+    """True when the writer evidently logged once per epoch with step = epoch.
+
+    PyTorch scripts commonly call ``writer.add_scalar("Loss/val", v, epoch)``: nothing in the file
+    says the step is an epoch, yet reporting "best at step 11" where the user thinks "epoch 11"
+    loses the point. Taken as epochs only when no epoch is known yet, there is a validation series,
+    and every judged series (train and validation alike) was logged at the same consecutive whole
+    steps from 0 or 1: a per-iteration training loss would sit on other, denser steps.
+    """
+    if frame.empty or frame["epoch"].notna().any():
+        return False
+    from losslog import naming
+
+    judged = [t for t in frame["tag"].unique().tolist() if naming.parse(str(t)).goal is not None]
+    splits = {str(s) for s in frame.loc[frame["tag"].isin(judged), "split"].unique().tolist()}
+    if not judged or "val" not in splits:
+        return False
+    reference: list[float] | None = None
+    for tag in judged:
+        steps = sorted(frame.loc[frame["tag"] == tag, "step"].unique().tolist())
+        if reference is None:
+            reference = steps
+        if steps != reference:
+            return False
+    assert reference is not None
+    n = len(reference)
+    if not 2 <= n <= MAX_EPOCHS_FROM_STEPS or reference[0] not in (0.0, 1.0):
+        return False
+    return reference == [reference[0] + i for i in range(n)]
 
 
 def _run_parts(folder: Path) -> tuple[list[tuple[Path, str | None, str]], list[Path], set[Path]]:
