@@ -213,3 +213,21 @@ def test_golden_json_report_for_sample_log() -> None:
     if os.environ.get("LOSSLOG_UPDATE_GOLDEN"):
         GOLDEN.write_text(json.dumps(doc, indent=2) + "\n")
     assert doc == json.loads(GOLDEN.read_text())
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_closed_pipe_exits_quietly(fmt: str) -> None:
+    """``losslog report ... | head``: the reader goes away before we write; exit 0, no noise."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "losslog", "report", str(SAMPLES), "--format", fmt],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # closed before the report is written
+    err = proc.stderr.read()
+    assert proc.wait() == 0
+    assert b"Traceback" not in err and b"BrokenPipe" not in err

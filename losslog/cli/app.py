@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -66,7 +66,7 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         except BrokenPipeError:
-            raise typer.Exit(int(ExitCode.OK)) from None
+            stdout_closed()
         except Exception as exc:
             if State.traceback:
                 raise
@@ -76,6 +76,22 @@ def handle_errors(func: F) -> F:
             ) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def stdout_closed() -> NoReturn:
+    """The reader of our output went away (``losslog report ... | head``): stop quietly, exit 0.
+
+    Standard output is pointed at /dev/null first, so the interpreter's final flush cannot fail
+    with a second BrokenPipeError on the way out (Python's documented recipe).
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    raise typer.Exit(int(ExitCode.OK))
 
 
 def _version(value: bool) -> None:

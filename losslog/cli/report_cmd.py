@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from losslog.cli.app import app, handle_errors
+from losslog.cli.app import app, handle_errors, stdout_closed
 from losslog.cli.common import (
     ClassesOpt,
     GoalOpt,
@@ -105,6 +105,7 @@ def _text_report(rep: Report, output: Path | None) -> None:
         console = Console(highlight=False, soft_wrap=False)
         if not console.is_terminal:
             console = Console(highlight=False, width=160, no_color=True, soft_wrap=True)
+        console.on_broken_pipe = stdout_closed  # type: ignore[method-assign]  # rich would exit 1
         render_terminal(Report(rep.runs, (), rep.options), console)
         print_errors_to_stderr(rep)
         return
