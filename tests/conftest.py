@@ -7,6 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Shared, noisy CI machines: no per-example time limit (timing belongs in benchmarks/, not tests).
+settings.register_profile("losslog", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("losslog")
 
 
 def keras_csv_text(rows: Sequence[dict[str, float | None]], sep: str = ",", crlf: bool = True) -> str:
