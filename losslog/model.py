@@ -39,7 +39,9 @@ class Run:
     @property
     def tags(self) -> list[str]:
         """Raw series names in first-seen order."""
-        return list(dict.fromkeys(self.frame["tag"].tolist()))
+        import pandas as pd
+
+        return [str(t) for t in pd.unique(self.frame["tag"])]
 
     def series(self, tag: str) -> pd.DataFrame:
         """The points of one tag, sorted by step."""

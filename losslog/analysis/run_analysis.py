@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -14,7 +15,7 @@ from losslog.analysis.detectors import DETECTORS
 from losslog.analysis.findings import Finding
 from losslog.analysis.options import AnalysisOptions
 from losslog.analysis.selection import metric_names, pick_monitor, twin
-from losslog.analysis.summary import MetricSummary, Series, best_index, series_from_frame, summarize
+from losslog.analysis.summary import MetricSummary, Series, best_index, split_series, summarize
 from losslog.model import Run
 from losslog.naming import MetricName
 
@@ -86,17 +87,24 @@ class RunAnalysis:
         return sorted(ranked, key=lambda f: order[f.severity])[0].code
 
 
+def named_series(run: Run, options: AnalysisOptions) -> tuple[dict[str, MetricName], dict[str, Series]]:
+    """Every tag's parsed name (with the reader's split and ``--goal`` overrides) and its Series:
+    the one reading of a run that the analysis and the charts share."""
+    frame = run.frame
+    first_rows = frame.drop_duplicates("tag")
+    splits = dict(zip(first_rows["tag"].astype(str), first_rows["split"].astype(str)))
+    names = metric_names(run.tags, splits, options)
+    return names, split_series(frame, names)
+
+
 def build_context(run: Run, options: AnalysisOptions) -> Context:
     frame = run.frame
-    tags = run.tags
-    splits = dict(zip(frame["tag"], frame["split"]))
-    names = metric_names(tags, {t: str(s) for t, s in splits.items()}, options)
-    series = {t: series_from_frame(frame, t, names[t]) for t in tags}
+    names, series = named_series(run, options)
     monitor_tag = pick_monitor(names, options)
     if monitor_tag is not None and options.mode and names[monitor_tag].goal != options.mode:
         n = names[monitor_tag]
         names[monitor_tag] = MetricName(n.tag, n.split, n.metric, n.kind, options.mode, n.granularity)
-        series[monitor_tag] = series_from_frame(frame, monitor_tag, names[monitor_tag])
+        series[monitor_tag] = dataclasses.replace(series[monitor_tag], name=names[monitor_tag])
     monitor = series.get(monitor_tag) if monitor_tag else None
     train_tag = twin(names, monitor_tag, "train") if monitor_tag and names[monitor_tag].split != "train" else None
     val_loss_tag = next(

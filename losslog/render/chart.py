@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from losslog.analysis import AnalysisOptions, RunAnalysis
-from losslog.analysis.selection import metric_names
+from losslog.analysis.run_analysis import named_series
 from losslog.analysis.smoothing import tb_smooth
-from losslog.analysis.summary import Series, series_from_frame
+from losslog.analysis.summary import Series
 from losslog.errors import UsageError
 from losslog.model import Run
 from losslog.render.thinning import spread, thin_indices
@@ -117,17 +117,14 @@ def _pairs(frame: Any, column: str) -> tuple[np.ndarray, np.ndarray]:
 def chart_input(run: Run, analysis: RunAnalysis, options: AnalysisOptions | None = None) -> ChartRun:
     """Pair a run's points with its analysis (names parsed with the same options and overrides)."""
     options = options or AnalysisOptions()
-    frame = run.frame
-    tags = run.tags
-    splits = {str(t): str(s) for t, s in zip(frame["tag"], frame["split"])}
-    names = metric_names(tags, splits, options)
-    series = tuple(series_from_frame(frame, t, names[t]) for t in tags)
+    _, by_tag = named_series(run, options)
+    series = tuple(by_tag.values())
     return ChartRun(
         name=run.name,
         series=series,
         analysis=analysis,
-        step_epoch=_pairs(frame, "epoch"),
-        step_time=_pairs(frame, "wall_time"),
+        step_epoch=_pairs(run.frame, "epoch"),
+        step_time=_pairs(run.frame, "wall_time"),
     )
 
 
@@ -636,6 +633,26 @@ def _layout(fig: Figure, n_main: int, has_lr: bool, cols: int) -> list[Axes]:
     return axes
 
 
+def _draw_panel(
+    ax: Axes, cr: ChartRun, panel: Panel, series: list[Series], axis: XAxis, opts: ChartOptions, gid_prefix: str
+) -> None:
+    """One run's series in one panel, with the analysis' marks: the same in a single chart and a grid.
+
+    Train and validation keep their colours everywhere; learning rates are plain lines.
+    """
+    _mark_findings(ax, cr, axis)
+    lr = panel.key == "lr"
+    for i, s in enumerate(series):
+        draw_series(
+            ax, series_x(cr, s, axis), s.values,
+            colour=LR_COLOURS[i % len(LR_COLOURS)] if lr else SPLIT_COLOURS.get(s.name.split, PURPLE),
+            label=_lr_label(s, series) if lr else SPLIT_LABELS.get(s.name.split, s.name.split),
+            smooth=0.0 if lr else opts.smooth, raw_marker="" if lr else None, max_points=opts.max_points,
+            gid=f"{gid_prefix}{s.tag}",
+        )  # fmt: skip
+    _mark_best(ax, cr, axis, series)
+
+
 def figure_single(cr: ChartRun, opts: ChartOptions | None = None) -> Figure:
     """One run: a panel per kind of metric, train and validation together, LR small at the bottom."""
     opts = opts or ChartOptions()
@@ -652,17 +669,7 @@ def figure_single(cr: ChartRun, opts: ChartOptions | None = None) -> Figure:
     for ax, panel in zip(axes, main + [p for p in panels if p.key == "lr"]):
         series = panel_series(cr, panel, opts.metrics)
         log = _apply_log(ax, panel, [s.values for s in series], opts)
-        _mark_findings(ax, cr, axis)
-        for i, s in enumerate(series):
-            lr = panel.key == "lr"
-            draw_series(
-                ax, series_x(cr, s, axis), s.values,
-                colour=LR_COLOURS[i % len(LR_COLOURS)] if lr else SPLIT_COLOURS.get(s.name.split, PURPLE),
-                label=_lr_label(s, series) if lr else SPLIT_LABELS.get(s.name.split, s.name.split),
-                smooth=0.0 if lr else opts.smooth, raw_marker="" if lr else None, max_points=opts.max_points,
-                gid=s.tag,
-            )  # fmt: skip
-        _mark_best(ax, cr, axis, series)
+        _draw_panel(ax, cr, panel, series, axis, opts, gid_prefix="")
         _robust_ylim(ax, [s.values for s in series], log)
         ax.set_title(panel.title, fontsize=10, loc="left", fontweight="bold")
         ax.set_xlabel(axis.label, fontsize=9)
@@ -706,17 +713,7 @@ def figure_grid(runs: Sequence[ChartRun], opts: ChartOptions | None = None) -> F
             row_axes.append(ax)
             series = panel_series(cr, panel, opts.metrics)
             row_values.extend(s.values for s in series)
-            _mark_findings(ax, cr, axis)
-            for i, s in enumerate(series):
-                lr = panel.key == "lr"
-                draw_series(
-                    ax, series_x(cr, s, axis), s.values,
-                    colour=LR_COLOURS[i % len(LR_COLOURS)] if lr else SPLIT_COLOURS.get(s.name.split, PURPLE),
-                    label=_lr_label(s, series) if lr else SPLIT_LABELS.get(s.name.split, s.name.split),
-                    smooth=0.0 if lr else opts.smooth, raw_marker="" if lr else None,
-                    max_points=opts.max_points, gid=f"{cr.name}:{s.tag}",
-                )  # fmt: skip
-            _mark_best(ax, cr, axis, series)
+            _draw_panel(ax, cr, panel, series, axis, opts, gid_prefix=f"{cr.name}:")
             if not series:
                 ax.text(0.5, 0.5, "not logged", transform=ax.transAxes, ha="center", va="center",
                         fontsize=8, color="#888888")  # fmt: skip
