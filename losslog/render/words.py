@@ -65,10 +65,10 @@ def gap_sentence(run: RunAnalysis) -> str | None:
     g = run.gap
     if g is None:
         return None
-    return (
-        f"generalization gap ({g.val_metric} − {g.train_metric}, smoothed): "
-        f"{num(g.at_best, 3)} at the best checkpoint, {num(g.last, 3)} at the end ({g.trend})"
-    )
+    head = f"generalization gap ({g.val_metric} − {g.train_metric}, smoothed): "
+    if g.at_best is None or g.at_best == g.last:  # the best checkpoint is the last point
+        return head + f"{num(g.last, 3)} at the end ({g.trend} over the run)"
+    return head + f"{num(g.at_best, 3)} at the best checkpoint, {num(g.last, 3)} at the end ({g.trend})"
 
 
 def loss_reading_sentence(run: RunAnalysis) -> str | None:
