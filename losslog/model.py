@@ -1,17 +1,19 @@
 """The run model: one tidy table per run.
 
-A ``Run`` holds one long pandas DataFrame with a row per logged point, whatever the format it came
-from. One table (not one per metric) keeps readers trivial and lets pandas align metrics.
+A ``Run`` holds one long table with a row per logged point, whatever the format it came from: a
+pandas DataFrame, or the same columns as numpy arrays (``losslog.columns``) until pandas is needed.
+One table (not one per metric) keeps readers trivial and lets pandas align metrics.
 Readers keep every point: NaN and inf values are evidence of divergence and are never dropped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from losslog.columns import PointColumns
 
 #: The tidy-table columns, in order.
 #: metric: normalized name without its split ("loss", "accuracy", "box_loss");
@@ -22,19 +24,91 @@ if TYPE_CHECKING:
 COLUMNS: tuple[str, ...] = ("metric", "split", "step", "epoch", "value", "wall_time", "tag")
 
 
-@dataclass
 class Run:
-    """One training run: a name, where it came from, and its tidy table."""
+    """One training run: a name, where it came from, and its tidy table.
 
-    name: str
-    source: str
-    format: str
-    frame: pd.DataFrame
-    meta: dict[str, Any] = field(default_factory=dict)
-    #: points dropped because a later write of the same step replaced them (resumed/appended logs)
-    replaced_points: int = 0
-    #: problems the reader met and recovered from (a bad CRC, a skipped line): shown, never fatal
-    warnings: list[str] = field(default_factory=list)
+    The table is held either as a DataFrame or as plain arrays (``PointColumns``): the event-file
+    reader makes arrays so that ``losslog export`` never imports pandas, and the frame is built
+    from them the first time analysis asks for it (the arrays are then let go).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        source: str,
+        format: str,
+        frame: pd.DataFrame | None = None,
+        meta: dict[str, Any] | None = None,
+        replaced_points: int = 0,
+        warnings: list[str] | None = None,
+        *,
+        columns: PointColumns | None = None,
+    ) -> None:
+        if (frame is None) == (columns is None):
+            raise TypeError("a Run needs exactly one of frame= and columns=")
+        self.name = name
+        self.source = source
+        self.format = format
+        self._frame = frame
+        self._columns = columns
+        self.meta: dict[str, Any] = meta if meta is not None else {}
+        #: points dropped because a later write of the same step replaced them (resumed/appended logs)
+        self.replaced_points = replaced_points
+        #: problems the reader met and recovered from (a bad CRC, a skipped line): shown, never fatal
+        self.warnings: list[str] = warnings if warnings is not None else []
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The tidy table (built from the arrays on first use)."""
+        if self._frame is None:
+            assert self._columns is not None
+            self._frame = self._columns.to_frame()
+            self._columns = None
+        return self._frame
+
+    @frame.setter
+    def frame(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+        self._columns = None
+
+    @property
+    def columns(self) -> PointColumns:
+        """The tidy table as arrays: what export writes from, without a DataFrame in between."""
+        if self._columns is not None:
+            return self._columns
+        from losslog.columns import PointColumns
+
+        assert self._frame is not None
+        return PointColumns.from_frame(self._frame)
+
+    @property
+    def has_frame(self) -> bool:
+        """Whether the DataFrame exists already (building it imports pandas)."""
+        return self._frame is not None
+
+    def drop_replaced(self) -> int:
+        """Apply the replace-on-restart rule in place; how many points were dropped."""
+        import numpy as np
+
+        from losslog.columns import keep_latest
+
+        if self._columns is not None:
+            cols = self._columns
+            keep = keep_latest(cols.step, cols.tag_groups())
+            dropped = int((~keep).sum())
+            if dropped:
+                self._columns = cols.take(keep)
+        else:
+            f = self.frame
+            if f.empty:
+                return 0
+            groups = [np.asarray(rows) for rows in f.groupby("tag", sort=False).indices.values()]
+            keep = keep_latest(f["step"].to_numpy(dtype="float64"), groups)
+            dropped = int((~keep).sum())
+            if dropped:
+                self._frame = f[keep].reset_index(drop=True)
+        self.replaced_points += dropped
+        return dropped
 
     @property
     def tags(self) -> list[str]:
@@ -49,4 +123,7 @@ class Run:
         return sub.sort_values("step", kind="stable")
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self._columns) if self._columns is not None else len(self.frame)
+
+    def __repr__(self) -> str:
+        return f"Run(name={self.name!r}, source={self.source!r}, format={self.format!r}, points={len(self)})"

@@ -32,7 +32,7 @@ def load_runs(paths: list[Path], log_format: str | None, keep_all: bool, verbose
         for p in found.ignored:
             console.print(f"skipped (not a log): {p}", style="dim")
         for run in found.runs:
-            console.print(f"read {run.source} as {run.format}: run {run.name!r}, {len(run.frame)} points", style="dim")
+            console.print(f"read {run.source} as {run.format}: run {run.name!r}, {len(run)} points", style="dim")
     return found
 
 

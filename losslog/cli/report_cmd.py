@@ -146,17 +146,18 @@ def export(
     Values are written at full precision (a float32 from a log round-trips exactly).
     """
     out_format, forced = split_format(format, EXPORT_FORMATS, "csv")
+    if out_format == "parquet" and output is None:
+        raise UsageError("--format parquet needs --output FILE (it is binary)")
     found = load_runs(paths, log_format or forced, keep_all, verbose)
-    from losslog.export import tidy_table, write_csv, write_parquet, write_table
+    from losslog.export import write_csv, write_json, write_parquet
 
     if out_format == "csv":
         write_csv(found.runs, output)
     elif out_format == "parquet":
-        if output is None:
-            raise UsageError("--format parquet needs --output FILE (it is binary)")
+        assert output is not None
         write_parquet(found.runs, output)
     else:
-        write_table(tidy_table(found.runs), out_format, output)
+        write_json(found.runs, output)
     for e in found.errors:
         typer.echo(f"losslog: error: {e}", err=True)
     code = ExitCode.BAD_INPUT if found.errors or not found.runs else ExitCode.OK

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from losslog import naming
+from losslog.columns import PointColumns
 from losslog.model import COLUMNS, Run
 
 if TYPE_CHECKING:
@@ -215,41 +216,21 @@ def numeric_cells(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return values, present
 
 
-def drop_replaced(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Resumed and appended logs: when a tag's step goes back, the new points replace the old.
-
-    Same rule as TensorBoard's data server: a point is dropped when a *later* point of the same tag
-    has a step at or before it. Rows must be in file (write) order. Returns the kept rows and how
-    many were replaced.
-    """
-    if frame.empty:
-        return frame, 0
-    keep = np.ones(len(frame), dtype=bool)
-    for _, idx in frame.groupby("tag", sort=False).indices.items():
-        steps = frame["step"].to_numpy()[idx]
-        # suffix minimum of the steps strictly after each point
-        after = np.minimum.accumulate(steps[::-1])[::-1]
-        later_min = np.append(after[1:], np.inf)
-        keep[idx] = steps < later_min
-    dropped = int((~keep).sum())
-    if dropped:
-        frame = frame[keep].reset_index(drop=True)
-    return frame, dropped
-
-
 def finish_run(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | PointColumns,
     fmt: str,
     source: Path,
     name: str = "",
     meta: dict[str, object] | None = None,
     warnings: list[str] | None = None,
 ) -> Run:
-    """Wrap a frame (rows in write order, every point kept) in a Run.
+    """Wrap a frame or its arrays (rows in write order, every point kept) in a Run.
 
     Readers never apply the replace-on-restart rule themselves: discovery does, once, so that
     ``--keep-all`` works the same for every format.
     """
+    if isinstance(frame, PointColumns):
+        return Run(name, str(source), fmt, columns=frame, meta=dict(meta or {}), warnings=list(warnings or []))
     return Run(
         name=name,
         source=str(source),

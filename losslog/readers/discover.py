@@ -16,7 +16,7 @@ from pathlib import Path
 from losslog.errors import InputError, LossLogError, ParseError
 from losslog.model import Run
 from losslog.readers import registry
-from losslog.readers.base import Reader, drop_replaced, make_probe
+from losslog.readers.base import Reader, make_probe
 
 #: File names that say nothing about the run: such a run is named after its folder instead.
 GENERIC_NAMES = frozenset(
@@ -90,14 +90,13 @@ def _read_one(
         out.errors.append(ParseError(f"could not parse ({type(exc).__name__}: {exc})", path))
         return
     for run in runs:
-        if run.frame.empty:
+        if len(run) == 0:
             out.errors.append(InputError("no data points in this log", run.source or path))
             continue
         name = "/".join(p for p in (base, run.name) if p) or base or path.name
         run.name = name
         if not keep_all:
-            run.frame, replaced = drop_replaced(run.frame)
-            run.replaced_points += replaced
+            run.drop_replaced()
         out.runs.append(run)
 
 

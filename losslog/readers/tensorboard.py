@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from losslog import naming
 from losslog.errors import ParseError
-from losslog.readers.base import Probe, concat_frames, finish_run
+from losslog.readers.base import Probe, finish_run
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
 
+    from losslog.columns import PointColumns
     from losslog.model import Run
     from losslog.readers.tfevents import EventScalars
 
@@ -176,23 +176,20 @@ def _metric_name(tag: str, split: str | None) -> naming.MetricName:
     return naming.parse(tag)
 
 
-def _file_frame(
+def _file_columns(
     ev: EventScalars,
     split: str | None,
     prefix: str,
     epoch_of: tuple[np.ndarray, np.ndarray] | None,
-) -> pd.DataFrame:
-    """One file's points as a tidy frame, rows in write order, built column-wise from the decoder's
-    arrays (the same columns and dtypes as ``base.tidy_series``, without a frame per tag and a
-    concatenation: a million points cost ~40 MB and a few tens of milliseconds this way)."""
+) -> PointColumns:
+    """One file's points as the run table's arrays, rows in write order: the decoder's arrays are
+    used as they are (no frame per tag, no concatenation, no pandas)."""
     import numpy as np
-    import pandas as pd
+
+    from losslog.columns import PointColumns, SeriesName
 
     names = [_metric_name(tag, split) for tag in ev.tags]
-    ids = ev.tag_ids
-    metric_of = np.array([mn.metric for mn in names] or [""], dtype=object)
-    split_of = np.array([mn.split for mn in names] or [""], dtype=object)
-    tag_of = np.array([prefix + tag for tag in ev.tags] or [""], dtype=object)
+    ids = ev.tag_ids.astype(np.intp)
     steps = ev.steps.astype(np.float64)
     epochs = np.full(len(ids), np.nan)
     # Keras's callback: in epoch_* tags the step *is* the epoch (counted from 0)
@@ -209,18 +206,8 @@ def _file_frame(
     if epoch_tags:
         mask = np.isin(ids, epoch_tags)
         epochs[mask] = ev.values[mask]
-    return pd.DataFrame(
-        {
-            "metric": pd.Series(metric_of[ids], dtype=object, copy=False),
-            "split": pd.Series(split_of[ids], dtype=object, copy=False),
-            "step": steps,
-            "epoch": epochs,
-            "value": ev.values,
-            "wall_time": ev.wall_times,
-            "tag": pd.Series(tag_of[ids], dtype=object, copy=False),
-        },
-        copy=False,
-    )
+    series = [SeriesName(mn.metric, mn.split, prefix + tag) for tag, mn in zip(ev.tags, names, strict=True)]
+    return PointColumns(series, ids, steps, epochs, ev.values, ev.wall_times)
 
 
 def build_run(
@@ -232,6 +219,7 @@ def build_run(
     strict: bool = False,
 ) -> Run:
     """One run from event files: ``parts`` are (file, forced split or None, tag prefix)."""
+    from losslog.columns import concat_columns
 
     warnings: list[str] = []
     loaded: list[tuple[EventScalars, str | None, str]] = []
@@ -240,11 +228,9 @@ def build_run(
         if ev is not None:
             loaded.append((ev, split, prefix))
     epoch_of = _epoch_lookup(loaded)
-    frames: list[pd.DataFrame] = []
     hparams: dict[str, Any] = {}
-    for ev, split, prefix in loaded:
+    for ev, _, _ in loaded:
         hparams.update(ev.hparams)
-        frames.append(_file_frame(ev, split, prefix, epoch_of))
     for d in hparams_dirs:
         yaml_path = d / "hparams.yaml"
         if yaml_path.is_file():
@@ -261,18 +247,18 @@ def build_run(
     truncated = [ev.path for ev, _, _ in loaded if ev.truncated]
     if truncated:
         meta["truncated_files"] = truncated  # a writer still running: normal, not a warning
-    frame = frames[0] if len(frames) == 1 else concat_frames(frames)
-    if steps_are_epochs(frame):
-        frame["epoch"] = frame["step"]
+    columns = concat_columns(_file_columns(ev, split, prefix, epoch_of) for ev, split, prefix in loaded)
+    if steps_are_epochs(columns):
+        columns.epoch = columns.step.copy()
         meta["epoch_from_step"] = True
-    return finish_run(frame, fmt, source, name=name, meta=meta, warnings=warnings)
+    return finish_run(columns, fmt, source, name=name, meta=meta, warnings=warnings)
 
 
 #: Above this many points per tag, a step axis is taken to count iterations, never epochs.
 MAX_EPOCHS_FROM_STEPS = 5000
 
 
-def steps_are_epochs(frame: pd.DataFrame) -> bool:
+def steps_are_epochs(columns: PointColumns) -> bool:
     """True when the writer evidently logged once per epoch with step = epoch.
 
     PyTorch scripts commonly call ``writer.add_scalar("Loss/val", v, epoch)``: nothing in the file
@@ -281,26 +267,32 @@ def steps_are_epochs(frame: pd.DataFrame) -> bool:
     and every judged series (train and validation alike) was logged at the same consecutive whole
     steps from 0 or 1: a per-iteration training loss would sit on other, denser steps.
     """
-    if frame.empty or frame["epoch"].notna().any():
-        return False
-    from losslog import naming
+    import numpy as np
 
-    judged = [t for t in frame["tag"].unique().tolist() if naming.parse(str(t)).goal is not None]
-    splits = {str(s) for s in frame.loc[frame["tag"].isin(judged), "split"].unique().tolist()}
-    if not judged or "val" not in splits:
+    if not len(columns) or not np.isnan(columns.epoch).all():
         return False
-    reference: list[float] | None = None
-    for tag in judged:
-        steps = sorted(frame.loc[frame["tag"] == tag, "step"].unique().tolist())
+    judged = {i for i, s in enumerate(columns.series) if naming.parse(s.tag).goal is not None}
+    if not judged or "val" not in {columns.series[i].split for i in judged}:
+        return False
+    reference: np.ndarray | None = None
+    # one tag may span several codes (series that share a tag): its steps are those of all of them
+    by_tag: dict[str, list[int]] = {}
+    for i in sorted(judged):
+        by_tag.setdefault(columns.series[i].tag, []).append(i)
+    for codes in by_tag.values():
+        mask = columns.code == codes[0] if len(codes) == 1 else np.isin(columns.code, codes)
+        steps = np.unique(columns.step[mask])
+        if len(steps) > MAX_EPOCHS_FROM_STEPS:
+            return False
         if reference is None:
             reference = steps
-        if steps != reference:
+        elif not np.array_equal(steps, reference):
             return False
     assert reference is not None
     n = len(reference)
     if not 2 <= n <= MAX_EPOCHS_FROM_STEPS or reference[0] not in (0.0, 1.0):
         return False
-    return reference == [reference[0] + i for i in range(n)]
+    return bool(np.array_equal(reference, reference[0] + np.arange(n)))
 
 
 def _run_parts(folder: Path) -> tuple[list[tuple[Path, str | None, str]], list[Path], set[Path]]:
