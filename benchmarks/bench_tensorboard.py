@@ -140,6 +140,10 @@ def main() -> None:
     parser.add_argument("--skip-slow", action="store_true", help="skip tbparse and EventAccumulator")
     args = parser.parse_args()
 
+    # pip compiles a package to bytecode when it installs it; an editable install on a machine with
+    # PYTHONDONTWRITEBYTECODE set never does, and every losslog process would time the compiler.
+    repo = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(repo / "losslog")], check=True, capture_output=True)
     if not args.data.exists():
         print(f"writing {len(TAGS)} x {STEPS:,} scalars with tensorboardX into {args.data} ...", file=sys.stderr)
         t0 = time.perf_counter()
