@@ -187,7 +187,7 @@ def _csv_jobs(runs: list[Run], pa: Any) -> Iterator[Callable[[], memoryview]]:
 
         def lines(lo: int, cols: PointColumns = cols, prefixes: Any = prefixes, suffixes: Any = suffixes) -> memoryview:
             hi = lo + CSV_CHUNK_ROWS
-            codes = arrow.numbers(pa, cols.code[lo:hi].astype(np.int32))
+            codes = arrow.numbers(pa, cols.code[lo:hi].astype(np.int32, copy=False))
             joined = pc.binary_join_element_wise(
                 prefixes.take(codes),
                 _number_text(cols.step[lo:hi], pa, pc, empty),
@@ -232,9 +232,11 @@ def write_parquet(runs: list[Run], output: Path) -> None:
 
     from losslog import arrow
 
+    tables = [(run.name, run.columns) for run in runs]  # a frame-held run is factorized once
+
     def whole(col: str) -> bool:
-        for run in runs:
-            v = getattr(run.columns, col)
+        for _, cols in tables:
+            v = getattr(cols, col)
             known = v[~np.isnan(v)]
             if len(known) and not ((known % 1 == 0).all() and (np.abs(known) < 2**53).all()):
                 return False
@@ -266,8 +268,7 @@ def write_parquet(runs: list[Run], output: Path) -> None:
         # Dictionary pages only for the name columns: for floats the writer builds a hash table of
         # every distinct value before giving up on it (about 45 MB per 250,000 values, measured).
         with pq.ParquetWriter(output, schema, use_dictionary=["run", "metric", "split", "tag"]) as writer:
-            for run in runs:
-                cols = run.columns
+            for run_name, cols in tables:
                 if not len(cols):
                     continue
                 names = {f: [getattr(s, f) for s in cols.series] for f in ("metric", "split", "tag")}
@@ -276,7 +277,7 @@ def write_parquet(runs: list[Run], output: Path) -> None:
                     idx = cols.code[lo:hi]
                     batch = pa.record_batch(
                         [
-                            arrow.dictionary(pa, np.zeros(len(idx), dtype=np.int32), [run.name]),
+                            arrow.dictionary(pa, np.zeros(len(idx), dtype=np.int32), [run_name]),
                             arrow.dictionary(pa, idx, names["metric"]),
                             arrow.dictionary(pa, idx, names["split"]),
                             number(cols.step[lo:hi], "step" in int_cols),

@@ -35,7 +35,7 @@ def runs_(draw: st.DrawFn) -> list[Run]:
     for _ in range(draw(st.integers(1, 3))):
         series = draw(st.lists(st.tuples(names, st.sampled_from(["train", "val", ""]), names), min_size=1, max_size=4))
         n = draw(st.integers(0, 40))
-        code = np.array(draw(st.lists(st.integers(0, len(series) - 1), min_size=n, max_size=n)), dtype=np.intp)
+        code = np.array(draw(st.lists(st.integers(0, len(series) - 1), min_size=n, max_size=n)), dtype=np.int32)
 
         def col(strategy: st.SearchStrategy[float], n: int = n) -> np.ndarray:
             return np.array(draw(st.lists(strategy, min_size=n, max_size=n)), dtype=np.float64)
@@ -137,10 +137,10 @@ def test_restart_rule_is_the_same_on_arrays_and_frames(points: list[tuple[str, f
 
 
 def test_concat_merges_series_by_name() -> None:
-    one = PointColumns([SeriesName("loss", "train", "loss")], np.zeros(2, np.intp), *np.ones((4, 2)))
+    one = PointColumns([SeriesName("loss", "train", "loss")], np.zeros(2, np.int32), *np.ones((4, 2)))
     two = PointColumns(
         [SeriesName("loss", "val", "val_loss"), SeriesName("loss", "train", "loss")],
-        np.array([0, 1, 1], np.intp),
+        np.array([0, 1, 1], np.int32),
         *np.zeros((4, 3)),
     )
     both = concat_columns([one, PointColumns.empty(), two])

@@ -189,7 +189,7 @@ def _file_columns(
     from losslog.columns import PointColumns, SeriesName
 
     names = [_metric_name(tag, split) for tag in ev.tags]
-    ids = ev.tag_ids.astype(np.intp)
+    ids = ev.tag_ids.astype(np.int32, copy=False)
     steps = ev.steps.astype(np.float64)
     epochs = np.full(len(ids), np.nan)
     # Keras's callback: in epoch_* tags the step *is* the epoch (counted from 0)
