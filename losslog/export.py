@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from losslog.columns import PointColumns
 
 #: rows formatted at a time when writing CSV (bounds memory for huge runs)
-CSV_CHUNK_ROWS = 50_000
+CSV_CHUNK_ROWS = 25_000
 #: threads formatting CSV chunks (Arrow releases the GIL; these machines have two cores)
 CSV_THREADS = 2
 #: rows per Parquet row group (the writer holds one encoded row group in memory)
