@@ -33,7 +33,7 @@ def run_group(run: RunAnalysis) -> Group:
     parts: list[object] = []
     title = Text()
     title.append(run.name, style="bold")
-    title.append(f"  {run.format} · {run.source} · {run.points} points", style="dim")
+    title.append(f"  {run.format} · {run.source} · {run.points:,} points", style="dim")
     parts.append(title)
     verdict = run.verdict
     lead_severity = next((f.severity for f in run.findings if f.code == verdict), None)
