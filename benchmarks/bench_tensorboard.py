@@ -5,6 +5,7 @@ run, reads them with each tool in its own subprocess so that peak memory (ru_max
 and time are its own. Prints seconds, the ratio to losslog and peak memory.
 
     python benchmarks/bench_tensorboard.py            # uses/creates $TMPDIR/losslog-bench-tb1m
+    python benchmarks/bench_tensorboard.py --tags 1000  # 1,000 tags x 1,000 steps (per-layer norms)
     python benchmarks/bench_tensorboard.py --data DIR --repeat 3 --skip-slow
 
 "read" is the time inside the child around the read call only; "process" is the child's whole
@@ -25,6 +26,16 @@ from pathlib import Path
 
 TAGS = ("train/loss", "train/accuracy", "val/loss", "lr")
 STEPS = 250_000
+SCALARS = len(TAGS) * STEPS
+
+
+def layout(n_tags: int) -> tuple[tuple[str, ...], int]:
+    """The issue's 4 tags x 250,000 steps, or ``n_tags`` tags of one byte length (many share a
+    record layout: per-layer gradient norms) with the same million scalars in all."""
+    if n_tags == len(TAGS):
+        return TAGS, STEPS
+    width = len(str(n_tags - 1))
+    return tuple(f"layer{i:0{width}d}/grad_norm" for i in range(n_tags)), SCALARS // n_tags
 
 #: each snippet reads {path} and prints a JSON line {"seconds": ..., "points": ...}
 SNIPPETS: dict[str, str] = {
@@ -70,19 +81,19 @@ print(json.dumps({{"seconds": time.perf_counter() - t, "points": points}}))
 """
 
 
-def write_data(folder: Path) -> None:
-    """4 tags x 250,000 steps, tensorboardX add_scalar (simple_value), one event file."""
+def write_data(folder: Path, tags: tuple[str, ...], steps: int) -> None:
+    """``tags`` x ``steps`` scalars, tensorboardX add_scalar (simple_value), one event file."""
     import numpy as np
     from tensorboardX import SummaryWriter
 
     rng = np.random.default_rng(0)
-    values = rng.standard_normal((STEPS, len(TAGS))).astype(np.float32).tolist()
+    values = rng.standard_normal((steps, len(tags))).astype(np.float32).tolist()
     tmp = folder.with_name(folder.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     writer = SummaryWriter(str(tmp), max_queue=100_000, flush_secs=3600)
-    for step in range(STEPS):
+    for step in range(steps):
         row = values[step]
-        for i, tag in enumerate(TAGS):
+        for i, tag in enumerate(tags):
             writer.add_scalar(tag, row[i], step)
     writer.close()
     tmp.rename(folder)
@@ -135,7 +146,8 @@ def run_cli(path: Path, fmt: str = "csv") -> dict[str, float] | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "losslog-bench-tb1m")
+    parser.add_argument("--data", type=Path, help="the data folder (default: one per layout in the temp folder)")
+    parser.add_argument("--tags", type=int, default=len(TAGS), help="tags to spread the million scalars over")
     parser.add_argument("--repeat", type=int, default=1, help="runs per tool; the best is reported")
     parser.add_argument("--skip-slow", action="store_true", help="skip tbparse and EventAccumulator")
     args = parser.parse_args()
@@ -144,13 +156,17 @@ def main() -> None:
     # PYTHONDONTWRITEBYTECODE set never does, and every losslog process would time the compiler.
     repo = Path(__file__).resolve().parent.parent
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(repo / "losslog")], check=True, capture_output=True)
+    tags, steps = layout(args.tags)
+    if args.data is None:
+        suffix = "" if args.tags == len(TAGS) else f"-{args.tags}tags"
+        args.data = Path(tempfile.gettempdir()) / f"losslog-bench-tb1m{suffix}"
     if not args.data.exists():
-        print(f"writing {len(TAGS)} x {STEPS:,} scalars with tensorboardX into {args.data} ...", file=sys.stderr)
+        print(f"writing {len(tags)} x {steps:,} scalars with tensorboardX into {args.data} ...", file=sys.stderr)
         t0 = time.perf_counter()
-        write_data(args.data)
+        write_data(args.data, tags, steps)
         print(f"  written in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     size = sum(p.stat().st_size for p in args.data.rglob("*") if p.is_file())
-    print(f"data: {args.data} ({size / 1e6:.1f} MB, {len(TAGS) * STEPS:,} scalars)")
+    print(f"data: {args.data} ({size / 1e6:.1f} MB, {len(tags)} tags x {steps:,} steps)")
 
     results: dict[str, dict[str, float]] = {}
     for name, snippet in SNIPPETS.items():

@@ -477,6 +477,67 @@ def test_crc32c_known_answers() -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def test_many_tags_of_one_length_stay_on_the_bulk_path(tmp_path: Path) -> None:
+    """Per-layer norms: a thousand tags of the same byte length share one record layout. A
+    template per tag would run out after a few and leave the rest to the record-by-record
+    decoder (20x slower); a template with the tag bytes as payload reads them all in bulk."""
+    rng = np.random.default_rng(5)
+    tags = [f"layer{i:03d}/grad_norm" for i in range(1000)] + ["ünï/å"]
+    path = tbx_write(tmp_path / "run", [(t, float(rng.random()), s) for s in range(30) for t in tags])
+    calls = []
+    real = tfevents._decode_general
+
+    def spy(buf, recs, offs, lens, session):  # type: ignore[no-untyped-def]
+        calls.append(len(recs))
+        return real(buf, recs, offs, lens, session)
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(tfevents, "_decode_general", spy):
+        ev = tfevents.read_file(path)
+    assert sum(calls) < 300  # the file_version record and the first records of each length
+    assert ev.tags == tags  # first-seen order
+    assert same_points(decoded(path), reference(path))
+    _assert_general_path_agrees(path, ev)
+
+
+def test_many_tags_with_metadata_on_every_event(tmp_path: Path) -> None:
+    """torch's new-style scalars carry the plugin metadata in every event: each tag found by a
+    shared template still gets its plugin."""
+    events = [
+        scalar_tensor_event(f"class_{c:02d}/recall", s, (c + s) / 100, "float", "typed", 1.0 + s)
+        for s in range(20)
+        for c in range(40)
+    ]
+    path = tb_write(tmp_path / "run", events)
+    ev = tfevents.read_file(path)
+    assert same_points(decoded(path), reference(path))
+    assert ev.plugins == {f"class_{c:02d}/recall": "scalars" for c in range(40)}
+    _assert_general_path_agrees(path, ev)
+
+
+_same_length_tags = st.lists(
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=3, max_size=3),
+    min_size=2,
+    max_size=12,
+    unique=True,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tags=_same_length_tags, steps=st.integers(min_value=8, max_value=40), seed=st.integers(0, 2**16))
+def test_random_tags_sharing_a_layout_equal_the_general_decoder(
+    tmp_path_factory: pytest.TempPathFactory, tags: list[str], steps: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    order = [t for _ in range(steps) for t in rng.permutation(tags).tolist()]
+    events = [simple_value_event([(t, float(rng.standard_normal()))], i, 1.7e9 + i) for i, t in enumerate(order)]
+    path = tb_write(tmp_path_factory.mktemp("tags"), events)
+    ev = tfevents.read_file(path)
+    _assert_general_path_agrees(path, ev)
+    assert ev.tags_of_points() == order
+
+
 def _assert_general_path_agrees(path: Path, ev: tfevents.EventScalars) -> None:
     """The record-by-record decoder (the reference) gives what the bulk template path gave."""
     import unittest.mock

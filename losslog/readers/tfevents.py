@@ -290,6 +290,10 @@ class _Point:
     pos: int  # absolute position of the payload
     width: int  # bytes of the payload
     varint: bool
+    #: where the tag's bytes are (absolute in a parse; relative to the data start in a template
+    #: whose tags vary, -1 in a template whose tag is fixed) and how many there are
+    tag_pos: int = -1
+    tag_len: int = 0
 
 
 @dataclass
@@ -380,6 +384,7 @@ def _parse_hparams(buf: Buf, start: int, end: int) -> dict[str, Any]:
 
 def _parse_value(buf: Buf, start: int, end: int, out: _Parsed) -> None:
     tag = ""
+    tag_span = (-1, -1)
     simple: tuple[int, int] | None = None
     tensor: tuple[int, int] | None = None
     plugin = ""
@@ -388,6 +393,7 @@ def _parse_value(buf: Buf, start: int, end: int, out: _Parsed) -> None:
     for num, wire, s, e in _fields(buf, start, end):
         if num == 1 and wire == 2:
             tag = bytes(buf[s:e]).decode("utf-8", "replace")
+            tag_span = (s, e)
         elif num == 2 and wire == 5:
             simple = (s, e)
         elif num == 8 and wire == 2:
@@ -412,15 +418,15 @@ def _parse_value(buf: Buf, start: int, end: int, out: _Parsed) -> None:
         hp = _parse_hparams(buf, content[0], content[1])
         if hp:
             out.hparams = {**(out.hparams or {}), **hp}
+    point: _Point | None = None
     if simple is not None:
         s = simple[0]
-        out.points.append(_Point(tag, int.from_bytes(buf[s : s + 4], "little"), F32, s, 4, False))
+        point = _Point(tag, int.from_bytes(buf[s : s + 4], "little"), F32, s, 4, False)
     elif tensor is not None:
         point = _parse_tensor(buf, tensor[0], tensor[1], tag)
-        if point is not None:
-            out.points.append(point)
-        else:
-            out.simple = False
+    if point is not None:
+        point.tag_pos, point.tag_len = tag_span[0], tag_span[1] - tag_span[0]
+        out.points.append(point)
     else:
         out.simple = False
     if other:
@@ -625,10 +631,18 @@ class _Template:
     #: CRC contribution tables, built on first use and kept for the next blocks
     tables: dict[int, np.ndarray] | None = None
     pair_tables: dict[int, np.ndarray] = field(default_factory=dict)
+    #: the tags' bytes are payload, not structure: one template for many tags of one length
+    wild: bool = False
+    #: plugin names from the template record's metadata (constant bytes, so shared by every match)
+    plugins: list[str] = field(default_factory=list)
 
 
-def _make_template(raw: Buf, dstart: int, length: int, parsed: _Parsed) -> _Template | None:
+def _make_template(raw: Buf, dstart: int, length: int, parsed: _Parsed, wild: bool = False) -> _Template | None:
+    """A record's layout: its bytes, with the payload positions (wall time, step, values and, when
+    ``wild``, the tags) marked variable. A record matching every other bit parses the same way."""
     if not parsed.simple or any(p.pos < 0 for p in parsed.points):
+        return None
+    if wild and any(p.tag_pos < 0 for p in parsed.points):
         return None
     padded = (length + 7) // 8 * 8
     tmpl = bytearray(padded)
@@ -649,7 +663,13 @@ def _make_template(raw: Buf, dstart: int, length: int, parsed: _Parsed) -> _Temp
         for i in range(rel, rel + p.width):
             mask[i] = 0x80 if p.varint else 0
             var.append(i)
-        points.append(_Point(p.tag, 0, p.kind, rel, p.width, p.varint))
+        tag_rel = -1
+        if wild:
+            tag_rel = p.tag_pos - dstart
+            for i in range(tag_rel, tag_rel + p.tag_len):
+                mask[i] = 0
+                var.append(i)
+        points.append(_Point(p.tag, 0, p.kind, rel, p.width, p.varint, tag_rel, p.tag_len))
     return _Template(
         length=length,
         words=np.frombuffer(bytes(tmpl), dtype="<u8").copy(),
@@ -660,6 +680,8 @@ def _make_template(raw: Buf, dstart: int, length: int, parsed: _Parsed) -> _Temp
         points=points,
         var_positions=sorted(set(var)),
         crc=crc32c(raw, dstart, dstart + length),
+        wild=wild,
+        plugins=[plugin for _, plugin in parsed.plugins],
     )
 
 
@@ -1009,8 +1031,18 @@ def _decode_group(
         tries += 1
         before = len(pending)
         pending = _apply(buf, pending, dstarts, tmpl, session)
-        if before - len(pending) >= 64 and len(known) < _MAX_TEMPLATES_PER_GROUP:
+        caught = before - len(pending)
+        if caught >= 64 and len(known) < _MAX_TEMPLATES_PER_GROUP:
             known.append(tmpl)
+        if 2 * caught < before and len(pending) >= 64:
+            # Many tags share this layout (per-layer norms, per-class metrics): one template with
+            # the tag bytes as payload catches them all, where a template per tag would run out.
+            wild = _make_template(buf.raw, ds, length, parsed, wild=True)
+            if wild is not None:
+                before = len(pending)
+                pending = _apply(buf, pending, dstarts, wild, session)
+                if before - len(pending) >= 64 and len(known) < _MAX_TEMPLATES_PER_GROUP:
+                    known.append(wild)
 
 
 def _apply(buf: _Buffer, pending: np.ndarray, dstarts: np.ndarray, tmpl: _Template, session: _Session) -> np.ndarray:
@@ -1049,7 +1081,25 @@ def _extract(buf: _Buffer, rec: np.ndarray, st: np.ndarray, tmpl: _Template, ses
             bits = buf.u64[st + p.pos]
             if p.width < 8:
                 bits &= np.uint64((1 << (8 * p.width)) - 1)
-        col.add(rec, sub, col.tag_id(p.tag), step, wall, convert_raw(bits, p.kind))
+        tag: int | np.ndarray = col.tag_id(p.tag) if p.tag_pos < 0 else _tag_ids(buf, st, p, tmpl, session)
+        col.add(rec, sub, tag, step, wall, convert_raw(bits, p.kind))
+
+
+def _tag_ids(buf: _Buffer, st: np.ndarray, p: _Point, tmpl: _Template, session: _Session) -> np.ndarray:
+    """The tag id of each record matched by a wild template: its tag bytes gathered into rows,
+    the distinct rows decoded once."""
+    if p.tag_len == 0:
+        return np.full(len(st), session.col.tag_id(""), dtype=np.int32)
+    rows = buf.arr[(st + p.tag_pos)[:, None] + np.arange(p.tag_len)]
+    keys = np.ascontiguousarray(rows).view(np.dtype((np.void, p.tag_len))).ravel()
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    ids = np.empty(len(distinct), dtype=np.int32)
+    for i, key in enumerate(distinct.tolist()):
+        tag = bytes(key).decode("utf-8", "replace")
+        ids[i] = session.col.tag_id(tag)
+        for plugin in tmpl.plugins:
+            session.result.plugins.setdefault(tag, plugin)
+    return ids[inverse.reshape(-1)]
 
 
 def _decode_general(
