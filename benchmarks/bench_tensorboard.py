@@ -163,7 +163,11 @@ def main() -> None:
     if not args.data.exists():
         print(f"writing {len(tags)} x {steps:,} scalars with tensorboardX into {args.data} ...", file=sys.stderr)
         t0 = time.perf_counter()
-        write_data(args.data, tags, steps)
+        # in a child: writing grows this process, and every child forked after it would start
+        # with (and report in ru_maxrss) that memory
+        code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_tensorboard as b; "
+        code += f"b.write_data(b.Path({str(args.data)!r}), {tags!r}, {steps})"
+        subprocess.run([sys.executable, "-c", code], check=True)
         print(f"  written in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     size = sum(p.stat().st_size for p in args.data.rglob("*") if p.is_file())
     print(f"data: {args.data} ({size / 1e6:.1f} MB, {len(tags)} tags x {steps:,} steps)")

@@ -501,6 +501,17 @@ def test_many_tags_of_one_length_stay_on_the_bulk_path(tmp_path: Path) -> None:
     _assert_general_path_agrees(path, ev)
 
 
+def test_tag_hash_collisions_never_merge_tags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a zero multiplier every tag below hashes to its last word ("rm"): all collide, and
+    the byte-row fallback must still tell them apart."""
+    monkeypatch.setattr(tfevents, "_TAG_HASH", 0)
+    tags = [f"layer{i:03d}/grad_norm" for i in range(100)]
+    path = tbx_write(tmp_path / "run", [(t, float(i), s) for s in range(5) for i, t in enumerate(tags)])
+    ev = tfevents.read_file(path)
+    assert ev.tags == tags
+    assert same_points(decoded(path), reference(path))
+
+
 def test_many_tags_with_metadata_on_every_event(tmp_path: Path) -> None:
     """torch's new-style scalars carry the plugin metadata in every event: each tag found by a
     shared template still gets its plugin."""
