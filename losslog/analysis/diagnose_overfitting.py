@@ -124,7 +124,8 @@ def validation_rise(s: Series, options: AnalysisOptions) -> Rise | None:
             since += 1
     # UP: medians of successive strips after the best, counted backwards while they keep rising
     strip = max(1, options.patience)
-    meds = [float(np.median(y[i : i + strip])) for i in range(b + 1, n - strip + 1, strip)] if after >= strip else []
+    strips = after // strip  # whole strips after the best; one median per row, all at once
+    meds = np.median(y[b + 1 : b + 1 + strips * strip].reshape(strips, strip), axis=1).tolist() if strips else []
     up = 0
     for i in range(len(meds) - 1, 0, -1):
         if meds[i] > meds[i - 1]:

@@ -97,9 +97,14 @@ def _crc_rows(mat: np.ndarray) -> np.ndarray:
     return c ^ np.uint32(0xFFFFFFFF)
 
 
-def _position_tables(length: int, positions: list[int]) -> dict[int, np.ndarray]:
+@lru_cache(maxsize=256)
+def _position_tables(length: int, positions: tuple[int, ...]) -> dict[int, np.ndarray]:
     """For a message of ``length`` bytes, the linear CRC contribution of each byte value at each of
-    ``positions``: ``crc(msg ^ delta) == crc(msg) ^ XOR_j table[j][delta[j]]``."""
+    ``positions``: ``crc(msg ^ delta) == crc(msg) ^ XOR_j table[j][delta[j]]``.
+
+    Cached: a sweep of 200 runs logs the same layouts 200 times, and building the tables
+    (about 0.1 ms a position) was the largest cost of reading many small files. Callers only
+    read the tables."""
     table = _crc_table()
     out: dict[int, np.ndarray] = {}
     wanted = {length - 1 - p: p for p in positions}
@@ -470,6 +475,10 @@ def parse_event(buf: Buf, start: int, end: int) -> _Parsed:
 _UNCHECKED_BIG = 4096
 #: at most this many warnings per file are spelled out; the rest are counted.
 _MAX_WARNINGS = 10
+#: record layouts learned so far, by record length, shared across files (see ``_Session``)
+_LEARNED: dict[int, list[_Template]] = {}
+#: when more layouts than this are known, they are forgotten and learned again as needed
+_MAX_LEARNED = 256
 #: templates tried within one length group before the rest is decoded record by record
 _MAX_TEMPLATES_PER_GROUP = 16
 #: multiplier mixing a tag's uint64 words into one hash (odd: a bijection on each step)
@@ -778,7 +787,7 @@ def _fast_crc(buf: _Buffer, dstarts: np.ndarray, tmpl: _Template) -> np.ndarray:
     """
     c = np.full(len(dstarts), tmpl.crc, dtype=np.uint32)
     if tmpl.tables is None:
-        tmpl.tables = _position_tables(tmpl.length, tmpl.var_positions)
+        tmpl.tables = _position_tables(tmpl.length, tuple(tmpl.var_positions))
     tables = tmpl.tables
     if len(dstarts) < 1 << 14 or sys.byteorder != "little":
         tbytes = np.frombuffer(tmpl.words.tobytes(), dtype=np.uint8)
@@ -840,13 +849,20 @@ def decode(data: Buf, path: str = "<bytes>") -> EventScalars:
 
 class _Session:
     """Decoding state shared by the windows of one file: the points found so far, the problems,
-    and the templates learned (so a window does not re-learn the layout the previous one saw)."""
+    and the templates learned (so a window does not re-learn the layout the previous one saw).
+
+    Templates are shared by every file this process reads (``_LEARNED``): the runs of a sweep log
+    the same layouts, and learning them anew for each small file was most of its decoding time.
+    A template is only a record layout; every record it catches is still structure- and
+    CRC-checked, so sharing cannot mix files up."""
 
     def __init__(self, path: str) -> None:
         self.result = EventScalars(path=path)
         self.col = _Collector()
         self.problems: list[tuple[int, str]] = []
-        self.templates: dict[int, list[_Template]] = {}
+        if sum(len(t) for t in _LEARNED.values()) > _MAX_LEARNED:
+            _LEARNED.clear()
+        self.templates = _LEARNED
         self.rec_base = 0  # records decoded in earlier windows
         self.base = 0  # file offset of the current window
 
@@ -874,6 +890,9 @@ class _Session:
         """Step 4: points into write order, tags numbered in first-seen order, warnings."""
         result, col = self.result, self.col
         result.records = self.rec_base
+        for learned in self.templates.values():
+            for tmpl in learned:  # 256 KB each, worth it within a big file, not kept across files
+                tmpl.pair_tables.clear()
         if col.chunks:
             ids, result.steps, result.wall_times, result.values = col.write_order(self.rec_base)
             # renumber tags in first-seen order (groups were decoded by length, not in file order)
@@ -1007,7 +1026,7 @@ def _decode_group(
     new ones learned from the first record left over; what no template fits goes to ``general``."""
     pending = group
     known = session.templates.setdefault(length, [])
-    for learned in known:
+    for learned in known[:_MAX_TEMPLATES_PER_GROUP]:
         if not len(pending):
             return
         pending = _apply(buf, pending, dstarts, learned, session)
@@ -1069,6 +1088,11 @@ def _extract(buf: _Buffer, rec: np.ndarray, st: np.ndarray, tmpl: _Template, ses
         rec, st = rec[crc_ok], st[crc_ok]
     if not len(rec):
         return
+    if tmpl.plugins:  # a template learned from another file: its tags' plugins hold here too
+        for p in tmpl.points:
+            if p.tag_pos < 0:
+                for plugin in tmpl.plugins:
+                    session.result.plugins.setdefault(p.tag, plugin)
     col = session.col
     rec = rec + session.rec_base
     wall = buf.u64[st + tmpl.wall_pos].view(np.float64) if tmpl.wall_pos is not None else np.zeros(len(st))
