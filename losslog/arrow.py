@@ -27,6 +27,12 @@ def numbers(pa: Any, values: np.ndarray, missing: np.ndarray | None = None) -> A
     return pa.Array.from_buffers(kind[values.dtype], len(values), [validity, pa.py_buffer(values)], null_count=nulls)
 
 
+def booleans(pa: Any, mask: np.ndarray) -> Any:
+    """A boolean array (Arrow packs booleans as bits)."""
+    bits = pa.py_buffer(np.packbits(np.asarray(mask, dtype=bool), bitorder="little"))
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, bits], null_count=0)
+
+
 def strings(pa: Any, texts: Sequence[str]) -> Any:
     """A string array of ``texts`` (a short list: one entry per series)."""
     encoded = [t.encode("utf-8") for t in texts]

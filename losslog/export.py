@@ -168,56 +168,78 @@ def _csv_chunks(runs: list[Run], pa: Any) -> Iterator[memoryview]:
 
 
 def _csv_jobs(runs: list[Run], pa: Any) -> Iterator[Callable[[], memoryview]]:
-    """One callable per chunk of rows, each giving that chunk's CSV lines as bytes."""
+    """One callable per chunk of about CSV_CHUNK_ROWS rows, each giving its CSV lines as bytes.
+
+    A chunk is cut from one big run or gathers many small ones (a sweep of 200 short runs is
+    a handful of chunks, not 200 rounds of Arrow calls)."""
+    segments: list[tuple[str, PointColumns, int, int]] = []
+    rows = 0
+    for run in runs:
+        cols = run.columns
+        for lo in range(0, len(cols), CSV_CHUNK_ROWS):
+            hi = min(lo + CSV_CHUNK_ROWS, len(cols))
+            if segments and rows + hi - lo > CSV_CHUNK_ROWS:
+                yield partial(_csv_lines, segments, pa)
+                segments, rows = [], 0
+            segments.append((run.name, cols, lo, hi))
+            rows += hi - lo
+    if segments:
+        yield partial(_csv_lines, segments, pa)
+
+
+def _csv_lines(segments: list[tuple[str, PointColumns, int, int]], pa: Any) -> memoryview:
+    """The CSV lines of some runs' rows ``lo:hi``, formatted and joined by Arrow's kernels.
+
+    Run, metric and split are one constant prefix per series and the tag one suffix: they are
+    quoted once per series, and Arrow picks them per row by the series code."""
     import pyarrow.compute as pc
 
     from losslog import arrow
 
-    comma = arrow.strings(pa, [","])[0]  # scalars made this way skip pyarrow's pandas probe
-    empty = arrow.strings(pa, [""])[0]
-    for run in runs:
-        cols = run.columns
-        if not len(cols):
-            continue
-        run_text = _csv_quote(run.name)
-        # run, metric and split are one constant prefix per series, the tag one suffix: format
-        # them once per series and let Arrow pick them per row by the series code
-        prefixes = arrow.strings(pa, [f"{run_text},{_csv_quote(s.metric)},{_csv_quote(s.split)}" for s in cols.series])
-        suffixes = arrow.strings(pa, [_csv_quote(s.tag) + "\n" for s in cols.series])
-
-        def lines(lo: int, cols: PointColumns = cols, prefixes: Any = prefixes, suffixes: Any = suffixes) -> memoryview:
-            hi = lo + CSV_CHUNK_ROWS
-            codes = arrow.numbers(pa, cols.code[lo:hi].astype(np.int32, copy=False))
-            joined = pc.binary_join_element_wise(
-                prefixes.take(codes),
-                _number_text(cols.step[lo:hi], pa, pc, empty),
-                _number_text(cols.epoch[lo:hi], pa, pc, empty),
-                pc.cast(arrow.numbers(pa, cols.value[lo:hi]), pa.string()),  # NaN is "nan": a value
-                _number_text(cols.wall_time[lo:hi], pa, pc, empty),
-                suffixes.take(codes),
-                comma,
-            )
-            return arrow.string_bytes(joined)
-
-        for lo in range(0, len(cols), CSV_CHUNK_ROWS):
-            yield partial(lines, lo)
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    codes = []
+    numbers: dict[str, list[np.ndarray]] = {c: [] for c in ("step", "epoch", "value", "wall_time")}
+    for name, cols, lo, hi in segments:
+        run_text = _csv_quote(name)
+        codes.append(cols.code[lo:hi].astype(np.int32) + len(prefixes))
+        prefixes += [f"{run_text},{_csv_quote(s.metric)},{_csv_quote(s.split)}" for s in cols.series]
+        suffixes += [_csv_quote(s.tag) + "\n" for s in cols.series]
+        for c, parts in numbers.items():
+            parts.append(getattr(cols, c)[lo:hi])
+    code = arrow.numbers(pa, np.concatenate(codes) if len(codes) > 1 else codes[0])
+    column = {c: np.concatenate(parts) if len(parts) > 1 else parts[0] for c, parts in numbers.items()}
+    empty = arrow.strings(pa, [""])[0]  # scalars made this way skip pyarrow's pandas probe
+    joined = pc.binary_join_element_wise(
+        arrow.strings(pa, prefixes).take(code),
+        _number_text(column["step"], pa, pc, empty),
+        _number_text(column["epoch"], pa, pc, empty),
+        pc.cast(arrow.numbers(pa, column["value"]), pa.string()),  # NaN is "nan": a logged value
+        _number_text(column["wall_time"], pa, pc, empty),
+        arrow.strings(pa, suffixes).take(code),
+        arrow.strings(pa, [","])[0],
+    )
+    return arrow.string_bytes(joined)
 
 
 def _number_text(values: np.ndarray, pa: Any, pc: Any, empty: Any) -> Any:
-    """Exact text per number, "" where NaN (not logged): integers where the chunk's known values
-    are whole, shortest round-trip floats otherwise."""
+    """Exact text per number, "" where NaN (not logged): a whole number below 2**53 as an
+    integer, anything else as its shortest round-trip float (so the text of a number never
+    depends on its neighbours or on how rows were chunked)."""
     from losslog import arrow
 
     missing = np.isnan(values)
     if missing.all():
         return arrow.strings(pa, [""]).take(arrow.numbers(pa, np.zeros(len(values), dtype=np.int32)))
-    known = values[~missing]
-    if np.isfinite(known).all() and (known % 1 == 0).all() and (np.abs(known) < 2**53).all():
-        arr = arrow.numbers(pa, np.where(missing, 0, values).astype(np.int64), missing)
-    else:
-        arr = arrow.numbers(pa, values, missing)
-    text = pc.cast(arr, pa.string())
-    return pc.fill_null(text, empty) if missing.any() else text
+    with np.errstate(invalid="ignore"):
+        whole = (values % 1 == 0) & (np.abs(values) < 2**53)  # False for NaN and inf
+    if whole.all():
+        return pc.cast(arrow.numbers(pa, values.astype(np.int64)), pa.string())
+    as_float = pc.cast(arrow.numbers(pa, values, missing), pa.string())
+    if whole.any():
+        as_int = pc.cast(arrow.numbers(pa, np.where(whole, values, 0).astype(np.int64)), pa.string())
+        as_float = pc.if_else(arrow.booleans(pa, whole), as_int, as_float)
+    return pc.fill_null(as_float, empty) if missing.any() else as_float
 
 
 def write_parquet(runs: list[Run], output: Path) -> None:

@@ -161,6 +161,8 @@ def test_arrow_helpers_keep_bytes_nulls_and_offsets() -> None:
     assert nums.to_pylist() == [1.5, None, 3.0]
     assert math.isnan(arrow.numbers(pa, np.array([np.nan])).to_pylist()[0])  # NaN without a mask is a value
     assert arrow.dictionary(pa, np.array([1, 0, 1]), ["x", "y"]).to_pylist() == ["y", "x", "y"]
+    mask = np.array([True, False, True, True, False, False, False, False, True, False])  # 10: past a byte
+    assert arrow.booleans(pa, mask).to_pylist() == mask.tolist()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

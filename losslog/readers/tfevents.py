@@ -642,6 +642,8 @@ class _Template:
     #: CRC contribution tables, built on first use and kept for the next blocks
     tables: dict[int, np.ndarray] | None = None
     pair_tables: dict[int, np.ndarray] = field(default_factory=dict)
+    #: (variable positions, the template's bytes there, their tables stacked) for small groups
+    stacked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     #: the tags' bytes are payload, not structure: one template for many tags of one length
     wild: bool = False
     #: plugin names from the template record's metadata (constant bytes, so shared by every match)
@@ -790,9 +792,15 @@ def _fast_crc(buf: _Buffer, dstarts: np.ndarray, tmpl: _Template) -> np.ndarray:
         tmpl.tables = _position_tables(tmpl.length, tuple(tmpl.var_positions))
     tables = tmpl.tables
     if len(dstarts) < 1 << 14 or sys.byteorder != "little":
-        tbytes = np.frombuffer(tmpl.words.tobytes(), dtype=np.uint8)
-        for p in tmpl.var_positions:
-            c ^= tables[p][buf.arr[dstarts + p] ^ tbytes[p]]
+        # small groups (a sweep's many short files): every variable byte of every record in one
+        # gather, one lookup in the stacked per-position tables, one XOR reduction per record
+        if tmpl.stacked is None:
+            positions = np.array(tmpl.var_positions, dtype=np.intp)
+            tbytes = np.frombuffer(tmpl.words.tobytes(), dtype=np.uint8)[positions]
+            tmpl.stacked = (positions, tbytes, np.stack([tables[p] for p in tmpl.var_positions]))
+        positions, tbytes, stacked = tmpl.stacked
+        delta = buf.arr[dstarts[:, None] + positions] ^ tbytes
+        c ^= np.bitwise_xor.reduce(stacked[np.arange(len(positions)), delta], axis=1)
     else:
         zero = np.zeros(256, dtype=np.uint32)
         var = set(tmpl.var_positions)
