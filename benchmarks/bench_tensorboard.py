@@ -6,6 +6,7 @@ and time are its own. Prints seconds, the ratio to losslog and peak memory.
 
     python benchmarks/bench_tensorboard.py            # uses/creates $TMPDIR/losslog-bench-tb1m
     python benchmarks/bench_tensorboard.py --tags 1000  # 1,000 tags x 1,000 steps (per-layer norms)
+    python benchmarks/bench_tensorboard.py --runs 200   # a sweep: 200 run folders x 4 tags x 1,250 steps
     python benchmarks/bench_tensorboard.py --data DIR --repeat 3 --skip-slow
 
 "read" is the time inside the child around the read call only; "process" is the child's whole
@@ -66,13 +67,13 @@ from tbparse import SummaryReader
 t = time.perf_counter()
 points = len(SummaryReader({path!r}).scalars)
 """,
-    "EventAccumulator (scalars=0)": """
+    "EventAccumulator, all points": """
 import time
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
 t = time.perf_counter()
-ea = EventAccumulator({path!r}, size_guidance={{"scalars": 0}})
-ea.Reload()
-points = sum(len(ea.Scalars(tag)) for tag in ea.Tags()["scalars"])
+mux = EventMultiplexer(size_guidance={{"scalars": 0}}).AddRunsFromDirectory({path!r})
+mux.Reload()
+points = sum(len(mux.Scalars(run, tag)) for run, tags in mux.Runs().items() for tag in tags["scalars"])
 """,
 }
 _TAIL = """
@@ -81,21 +82,23 @@ print(json.dumps({{"seconds": time.perf_counter() - t, "points": points}}))
 """
 
 
-def write_data(folder: Path, tags: tuple[str, ...], steps: int) -> None:
-    """``tags`` x ``steps`` scalars, tensorboardX add_scalar (simple_value), one event file."""
+def write_data(folder: Path, tags: tuple[str, ...], steps: int, runs: int = 1) -> None:
+    """``tags`` x ``steps`` scalars per run, tensorboardX add_scalar (simple_value), one event file
+    per run; with several runs, each in its own folder ``runNNN/`` (a sweep)."""
     import numpy as np
     from tensorboardX import SummaryWriter
 
     rng = np.random.default_rng(0)
-    values = rng.standard_normal((steps, len(tags))).astype(np.float32).tolist()
     tmp = folder.with_name(folder.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
-    writer = SummaryWriter(str(tmp), max_queue=100_000, flush_secs=3600)
-    for step in range(steps):
-        row = values[step]
-        for i, tag in enumerate(tags):
-            writer.add_scalar(tag, row[i], step)
-    writer.close()
+    for r in range(runs):
+        values = rng.standard_normal((steps, len(tags))).astype(np.float32).tolist()
+        writer = SummaryWriter(str(tmp / f"run{r:03d}" if runs > 1 else tmp), max_queue=100_000, flush_secs=3600)
+        for step in range(steps):
+            row = values[step]
+            for i, tag in enumerate(tags):
+                writer.add_scalar(tag, row[i], step)
+        writer.close()
     tmp.rename(folder)
 
 
@@ -148,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, help="the data folder (default: one per layout in the temp folder)")
     parser.add_argument("--tags", type=int, default=len(TAGS), help="tags to spread the million scalars over")
+    parser.add_argument("--runs", type=int, default=1, help="run folders to spread the million scalars over")
     parser.add_argument("--repeat", type=int, default=1, help="runs per tool; the best is reported")
     parser.add_argument("--skip-slow", action="store_true", help="skip tbparse and EventAccumulator")
     args = parser.parse_args()
@@ -157,8 +161,10 @@ def main() -> None:
     repo = Path(__file__).resolve().parent.parent
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(repo / "losslog")], check=True, capture_output=True)
     tags, steps = layout(args.tags)
+    steps //= args.runs
     if args.data is None:
         suffix = "" if args.tags == len(TAGS) else f"-{args.tags}tags"
+        suffix += "" if args.runs == 1 else f"-{args.runs}runs"
         args.data = Path(tempfile.gettempdir()) / f"losslog-bench-tb1m{suffix}"
     if not args.data.exists():
         print(f"writing {len(tags)} x {steps:,} scalars with tensorboardX into {args.data} ...", file=sys.stderr)
@@ -166,11 +172,12 @@ def main() -> None:
         # in a child: writing grows this process, and every child forked after it would start
         # with (and report in ru_maxrss) that memory
         code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_tensorboard as b; "
-        code += f"b.write_data(b.Path({str(args.data)!r}), {tags!r}, {steps})"
+        code += f"b.write_data(b.Path({str(args.data)!r}), {tags!r}, {steps}, {args.runs})"
         subprocess.run([sys.executable, "-c", code], check=True)
         print(f"  written in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     size = sum(p.stat().st_size for p in args.data.rglob("*") if p.is_file())
-    print(f"data: {args.data} ({size / 1e6:.1f} MB, {len(tags)} tags x {steps:,} steps)")
+    runs = f"{args.runs} runs x " if args.runs > 1 else ""
+    print(f"data: {args.data} ({size / 1e6:.1f} MB, {runs}{len(tags)} tags x {steps:,} steps)")
 
     results: dict[str, dict[str, float]] = {}
     for name, snippet in SNIPPETS.items():
