@@ -102,7 +102,7 @@ def write_csv(runs: list[Run], output: Path | None) -> None:
     Each chunk's lines are formatted and joined by Arrow's compute kernels (shortest round-trip
     float text, so every value is exact) and written straight from the joined string buffer: no
     Python object per cell, no DataFrame. ``DataFrame.to_csv`` needed about 5 s and 600 MB for a
-    million points, a Python ``repr`` per cell about 2.5 s; this takes about 0.4 s.
+    million points, a Python ``repr`` per cell about 2.5 s; this takes about 0.3 s.
     """
     pa, _ = _arrow("csv")
     if output is None:
