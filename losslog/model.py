@@ -81,11 +81,6 @@ class Run:
         assert self._frame is not None
         return PointColumns.from_frame(self._frame)
 
-    @property
-    def has_frame(self) -> bool:
-        """Whether the DataFrame exists already (building it imports pandas)."""
-        return self._frame is not None
-
     def drop_replaced(self) -> int:
         """Apply the replace-on-restart rule in place; how many points were dropped."""
         import numpy as np
