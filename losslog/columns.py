@@ -105,11 +105,16 @@ class PointColumns:
             self.wall_time[rows],
         )
 
-    def tag_groups(self) -> list[np.ndarray]:
-        """The row positions of each tag, in write order (a tag may span several codes)."""
+    def codes_by_tag(self) -> dict[str, list[int]]:
+        """The series codes of each tag, tags in series order (a tag may span several codes)."""
         codes_of: dict[str, list[int]] = {}
         for i, s in enumerate(self.series):
             codes_of.setdefault(s.tag, []).append(i)
+        return codes_of
+
+    def tag_groups(self) -> list[np.ndarray]:
+        """The row positions of each tag, in write order."""
+        codes_of = self.codes_by_tag()
         if len(codes_of) == 1:
             return [np.arange(len(self.code))]
         order = np.argsort(self.code, kind="stable")

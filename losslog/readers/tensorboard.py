@@ -275,11 +275,9 @@ def steps_are_epochs(columns: PointColumns) -> bool:
     if not judged or "val" not in {columns.series[i].split for i in judged}:
         return False
     reference: np.ndarray | None = None
-    # one tag may span several codes (series that share a tag): its steps are those of all of them
-    by_tag: dict[str, list[int]] = {}
-    for i in sorted(judged):
-        by_tag.setdefault(columns.series[i].tag, []).append(i)
-    for codes in by_tag.values():
+    for codes in columns.codes_by_tag().values():
+        if codes[0] not in judged:  # a tag's codes share its name, so they are judged alike
+            continue
         mask = columns.code == codes[0] if len(codes) == 1 else np.isin(columns.code, codes)
         steps = np.unique(columns.step[mask])
         if len(steps) > MAX_EPOCHS_FROM_STEPS:

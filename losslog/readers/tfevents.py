@@ -299,6 +299,8 @@ class _Point:
     #: whose tags vary, -1 in a template whose tag is fixed) and how many there are
     tag_pos: int = -1
     tag_len: int = 0
+    #: the plugin named in the value's metadata ("" without): constant bytes in a template
+    plugin: str = ""
 
 
 @dataclass
@@ -431,6 +433,7 @@ def _parse_value(buf: Buf, start: int, end: int, out: _Parsed) -> None:
         point = _parse_tensor(buf, tensor[0], tensor[1], tag)
     if point is not None:
         point.tag_pos, point.tag_len = tag_span[0], tag_span[1] - tag_span[0]
+        point.plugin = plugin
         out.points.append(point)
     else:
         out.simple = False
@@ -646,8 +649,6 @@ class _Template:
     stacked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     #: the tags' bytes are payload, not structure: one template for many tags of one length
     wild: bool = False
-    #: plugin names from the template record's metadata (constant bytes, so shared by every match)
-    plugins: list[str] = field(default_factory=list)
 
 
 def _make_template(raw: Buf, dstart: int, length: int, parsed: _Parsed, wild: bool = False) -> _Template | None:
@@ -682,7 +683,7 @@ def _make_template(raw: Buf, dstart: int, length: int, parsed: _Parsed, wild: bo
             for i in range(tag_rel, tag_rel + p.tag_len):
                 mask[i] = 0
                 var.append(i)
-        points.append(_Point(p.tag, 0, p.kind, rel, p.width, p.varint, tag_rel, p.tag_len))
+        points.append(_Point(p.tag, 0, p.kind, rel, p.width, p.varint, tag_rel, p.tag_len, p.plugin))
     return _Template(
         length=length,
         words=np.frombuffer(bytes(tmpl), dtype="<u8").copy(),
@@ -694,7 +695,6 @@ def _make_template(raw: Buf, dstart: int, length: int, parsed: _Parsed, wild: bo
         var_positions=sorted(set(var)),
         crc=crc32c(raw, dstart, dstart + length),
         wild=wild,
-        plugins=[plugin for _, plugin in parsed.plugins],
     )
 
 
@@ -1050,9 +1050,6 @@ def _decode_group(
             tmpl = _make_template(buf.raw, ds, length, parsed)
         except (_Malformed, IndexError, struct.error):
             tmpl = None
-        if tmpl is not None:
-            for tag, plugin in parsed.plugins:
-                session.result.plugins.setdefault(tag, plugin)
         if tmpl is None:
             general.append(first)
             pending = pending[1:]
@@ -1096,11 +1093,9 @@ def _extract(buf: _Buffer, rec: np.ndarray, st: np.ndarray, tmpl: _Template, ses
         rec, st = rec[crc_ok], st[crc_ok]
     if not len(rec):
         return
-    if tmpl.plugins:  # a template learned from another file: its tags' plugins hold here too
-        for p in tmpl.points:
-            if p.tag_pos < 0:
-                for plugin in tmpl.plugins:
-                    session.result.plugins.setdefault(p.tag, plugin)
+    for p in tmpl.points:  # a template may come from another file: its plugins hold here too
+        if p.plugin and p.tag_pos < 0:
+            session.result.plugins.setdefault(p.tag, p.plugin)
     col = session.col
     rec = rec + session.rec_base
     wall = buf.u64[st + tmpl.wall_pos].view(np.float64) if tmpl.wall_pos is not None else np.zeros(len(st))
@@ -1115,11 +1110,11 @@ def _extract(buf: _Buffer, rec: np.ndarray, st: np.ndarray, tmpl: _Template, ses
             bits = buf.u64[st + p.pos]
             if p.width < 8:
                 bits &= np.uint64((1 << (8 * p.width)) - 1)
-        tag: int | np.ndarray = col.tag_id(p.tag) if p.tag_pos < 0 else _tag_ids(buf, st, p, tmpl, session)
+        tag: int | np.ndarray = col.tag_id(p.tag) if p.tag_pos < 0 else _tag_ids(buf, st, p, session)
         col.add(rec, sub, tag, step, wall, convert_raw(bits, p.kind))
 
 
-def _tag_ids(buf: _Buffer, st: np.ndarray, p: _Point, tmpl: _Template, session: _Session) -> np.ndarray:
+def _tag_ids(buf: _Buffer, st: np.ndarray, p: _Point, session: _Session) -> np.ndarray:
     """The tag id of each record matched by a wild template, the distinct tags decoded once.
 
     The tag bytes are gathered as uint64 words and hashed to one uint64 per record, so finding
@@ -1151,8 +1146,8 @@ def _tag_ids(buf: _Buffer, st: np.ndarray, p: _Point, tmpl: _Template, session: 
     for i, at in enumerate(base[first].tolist()):
         tag = bytes(buf.arr[at : at + p.tag_len]).decode("utf-8", "replace")
         ids[i] = session.col.tag_id(tag)
-        for plugin in tmpl.plugins:
-            session.result.plugins.setdefault(tag, plugin)
+        if p.plugin:
+            session.result.plugins.setdefault(tag, p.plugin)
     return ids[inverse]
 
 
