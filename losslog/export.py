@@ -51,11 +51,18 @@ def tidy_table(runs: list[Run]) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in EXPORT_COLUMNS})
     table = pd.concat(frames, ignore_index=True)[list(EXPORT_COLUMNS)]
     for col in ("step", "epoch"):
-        values = table[col]
-        known = values.notna()
-        if known.any() and bool((values[known] % 1 == 0).all()) and bool((values[known].abs() < 2**53).all()):
-            table[col] = values.astype("Int64")
+        values = table[col].to_numpy(dtype=np.float64)
+        known = values[~np.isnan(values)]
+        if len(known) and whole_numbers(known).all():
+            table[col] = table[col].astype("Int64")
     return table
+
+
+def whole_numbers(values: np.ndarray) -> np.ndarray:
+    """Which values an integer column can hold exactly: whole and below 2**53 (False for NaN
+    and inf). Steps and epochs are written as integers where they are whole."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray((values % 1 == 0) & (np.abs(values) < 2**53))
 
 
 def _float_text(x: float) -> str:
@@ -231,8 +238,7 @@ def _number_text(values: np.ndarray, pa: Any, pc: Any, empty: Any) -> Any:
     missing = np.isnan(values)
     if missing.all():
         return arrow.strings(pa, [""]).take(arrow.numbers(pa, np.zeros(len(values), dtype=np.int32)))
-    with np.errstate(invalid="ignore"):
-        whole = (values % 1 == 0) & (np.abs(values) < 2**53)  # False for NaN and inf
+    whole = whole_numbers(values)
     if whole.all():
         return pc.cast(arrow.numbers(pa, values.astype(np.int64)), pa.string())
     as_float = pc.cast(arrow.numbers(pa, values, missing), pa.string())
@@ -260,7 +266,7 @@ def write_parquet(runs: list[Run], output: Path) -> None:
         for _, cols in tables:
             v = getattr(cols, col)
             known = v[~np.isnan(v)]
-            if len(known) and not ((known % 1 == 0).all() and (np.abs(known) < 2**53).all()):
+            if len(known) and not whole_numbers(known).all():
                 return False
         return True
 
