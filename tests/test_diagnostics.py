@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from losslog.analysis import AnalysisOptions, RunAnalysis, analyze
-from losslog.analysis.detectors import early_stopping_stop, generalization_loss
+from losslog.analysis.rise import early_stopping_stop, generalization_loss
 from losslog.cli.app import app
 from losslog.model import COLUMNS, Run
 from losslog.naming import parse

@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from losslog.analysis.context import Context
+from losslog.analysis.context import Context, fact
 from losslog.analysis.summary import Series, best_index
+from losslog.analysis.windows import rolling_median
 
 #: metric names that are a cross-entropy (log) loss when the run is a classification
 CE_NAMES = frozenset({"loss", "nll", "nll_loss", "cross_entropy", "crossentropy", "xent", "ce", "logloss", "log_loss"})
@@ -69,6 +70,7 @@ class LossReading:
         return asdict(self)
 
 
+@fact
 def accuracy_series(ctx: Context, split: str) -> Series | None:
     """The run's plain accuracy in ``split`` (per-epoch values preferred), values in [0, 1] only."""
     cands = [
@@ -84,6 +86,7 @@ def accuracy_series(ctx: Context, split: str) -> Series | None:
     return None
 
 
+@fact
 def is_classification(ctx: Context) -> bool:
     """The run logs an accuracy (so its loss named ``loss`` is a cross-entropy), or K was given."""
     return (
@@ -124,6 +127,7 @@ def _first_training_loss(ctx: Context) -> float | None:
     return None if best is None else best[1]
 
 
+@fact
 def infer_classes(ctx: Context) -> Classes | None:
     """K from ``--classes``, the hyperparameters, or a run that started at chance (see module doc)."""
     if ctx.options.classes is not None:
@@ -144,6 +148,46 @@ def infer_classes(ctx: Context) -> Classes | None:
     # An untrained classifier's loss is about ln K; the same K from both numbers is the evidence.
     if abs(loss0 - math.log(k)) <= 0.15 * math.log(k) and abs(float(fv[0]) - 1.0 / k) <= 0.25 / k:
         return Classes(k, "inferred: the run started at chance (accuracy ~1/K, loss ~ln K)")
+    return None
+
+
+@dataclass(frozen=True)
+class ChanceEvidence:
+    """The validation curve never beat chance level: what ``stalled`` reports, and why a run at chance
+    is neither overfitting nor overconfident (it has no best point to get worse from)."""
+
+    classes: int
+    classes_source: str
+    metric: str  # display name of the series at chance
+    tag: str
+    best_level: float  # its best rolling-median level
+    chance: float  # 1/K or ln K
+    what: str  # "accuracy" | "loss"
+
+
+@fact
+def chance_evidence(ctx: Context) -> ChanceEvidence | None:
+    """The validation curve never beat chance level, when K is known."""
+    classes = infer_classes(ctx)
+    if classes is None:
+        return None
+    k = classes.k
+    opts = ctx.options
+    acc = accuracy_series(ctx, "val")
+    if acc is not None:
+        v = acc.values[np.isfinite(acc.values)]
+        if len(v) >= 3:
+            top = float(np.max(rolling_median(v, 3)))
+            if top <= 1.0 / k + opts.chance_margin:
+                return ChanceEvidence(k, classes.source, acc.display, acc.tag, top, 1.0 / k, "accuracy")
+            return None  # accuracy says it learned: trust it over the loss
+    loss = ctx.val_loss
+    if loss is not None and is_cross_entropy(ctx, loss):
+        v = loss.values[np.isfinite(loss.values)]
+        if len(v) >= 3:
+            low = float(np.min(rolling_median(v, 3)))
+            if low >= math.log(k) * (1.0 - opts.chance_tolerance):
+                return ChanceEvidence(k, classes.source, loss.display, loss.tag, low, math.log(k), "loss")
     return None
 
 

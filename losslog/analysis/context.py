@@ -1,17 +1,34 @@
-"""What every detector gets: the run's series, parsed names, the monitored pair and the options."""
+"""What every detector gets: the run's series, parsed names, the monitored pair and the options.
+
+A detector never calls another detector. What several of them need (the monitored series and its
+training twin, the accuracy, the number of classes, the validation rise, the smoothed curves ...)
+is a *fact* of the context: a function of the context, computed the first time a detector asks and
+kept on the context for the others (``@fact``, or ``cached_property`` for the monitored pair). One
+``analyze`` therefore computes each fact once, whatever the order the detectors run in.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
 from losslog.analysis.options import AnalysisOptions
+from losslog.analysis.selection import metric_names, pick_monitor, twin
 from losslog.analysis.smoothing import tb_smooth
-from losslog.analysis.summary import Series
+from losslog.analysis.summary import Series, split_series
 from losslog.naming import MetricName
+
+if TYPE_CHECKING:
+    from losslog.model import Run
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -19,19 +36,50 @@ class Context:
     series: dict[str, Series]
     names: dict[str, MetricName]
     options: AnalysisOptions
-    #: the monitored (usually validation) metric, and its training twin where the run has one
-    monitor: Series | None
-    train: Series | None
-    #: the validation loss and the training loss, when both exist (for gap / overconfidence)
-    val_loss: Series | None
-    train_loss: Series | None
+    #: the monitored (usually validation) metric's tag: chosen eagerly, since ``--mode`` rewrites its name
+    monitor_tag: str | None
     #: True when the log counts epochs (Keras, Lightning, HF): messages then speak in epochs
     has_epochs: bool
     #: what the reader learned (hyperparameters, config): the number of classes may be there
     meta: dict[str, Any] = field(default_factory=dict)
+    #: facts computed so far (see ``fact``); never part of equality or repr
+    facts: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def smoothed(self, s: Series) -> np.ndarray:
-        return tb_smooth(s.values, self.options.smooth)
+    @functools.cached_property
+    def monitor(self) -> Series | None:
+        """The monitored (usually validation) metric."""
+        return self.series.get(self.monitor_tag) if self.monitor_tag else None
+
+    @functools.cached_property
+    def train(self) -> Series | None:
+        """The monitored metric's training twin, where the run has one."""
+        tag = self.monitor_tag
+        if tag is None or self.names[tag].split == "train":
+            return None
+        t = twin(self.names, tag, "train")
+        return self.series.get(t) if t else None
+
+    @functools.cached_property
+    def val_loss(self) -> Series | None:
+        """The validation loss (per-epoch values preferred), for the gap and overconfidence."""
+        names = self.names
+        tag = next(
+            (
+                t
+                for t in sorted(names, key=lambda t: {"epoch": 0, "": 1}.get(names[t].granularity, 2))
+                if names[t].split == "val" and names[t].metric.lower() == "loss"
+            ),
+            None,
+        )
+        return self.series.get(tag) if tag else None
+
+    @functools.cached_property
+    def train_loss(self) -> Series | None:
+        """The validation loss's training twin."""
+        if self.val_loss is None:
+            return None
+        t = twin(self.names, self.val_loss.tag, "train")
+        return self.series.get(t) if t else None
 
     def where(self, s: Series, i: int) -> str:
         """'epoch 7' or 'step 1200', for messages."""
@@ -39,6 +87,61 @@ class Context:
         if e is not None:
             return f"epoch {_num(e)}"
         return f"step {_num(float(s.steps[i]))}"
+
+
+def fact(fn: Callable[Concatenate[Context, P], T]) -> Callable[Concatenate[Context, P], T]:
+    """Compute ``fn(ctx, *args)`` once per context and arguments (hashable, positional), then reuse it.
+
+    This is how detectors share work without calling each other: the second detector that asks
+    for the chance level, or for a series' smoothed curve, gets the first one's answer.
+    """
+
+    @functools.wraps(fn)
+    def cached(ctx: Context, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        key = (fn.__module__, fn.__qualname__, *args, *sorted(kwargs.items()))
+        try:
+            return ctx.facts[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = ctx.facts[key] = fn(ctx, *args, **kwargs)
+            return value
+
+    return cached
+
+
+@fact
+def smoothed_finite(ctx: Context, tag: str) -> np.ndarray:
+    """The TensorBoard-smoothed curve of a series' finite points (the smoothing of ``--smooth``)."""
+    s = ctx.series[tag]
+    return tb_smooth(s.values[np.isfinite(s.values)], ctx.options.smooth)
+
+
+def named_series(run: Run, options: AnalysisOptions) -> tuple[dict[str, MetricName], dict[str, Series]]:
+    """Every tag's parsed name (with the reader's split and ``--goal`` overrides) and its Series:
+    the one reading of a run that the analysis and the charts share."""
+    frame = run.frame
+    first_rows = frame.drop_duplicates("tag")
+    splits = dict(zip(first_rows["tag"].astype(str), first_rows["split"].astype(str)))
+    names = metric_names(run.tags, splits, options)
+    return names, split_series(frame, names)
+
+
+def build_context(run: Run, options: AnalysisOptions) -> Context:
+    """The context of one run; an unknown ``--monitor`` raises UsageError here, before any detector runs."""
+    names, series = named_series(run, options)
+    monitor_tag = pick_monitor(names, options)
+    if monitor_tag is not None and options.mode and names[monitor_tag].goal != options.mode:
+        n = names[monitor_tag]
+        names[monitor_tag] = MetricName(n.tag, n.split, n.metric, n.kind, options.mode, n.granularity)
+        series[monitor_tag] = dataclasses.replace(series[monitor_tag], name=names[monitor_tag])
+    has_epochs = bool(np.isfinite(run.frame["epoch"].to_numpy(dtype="float64")).any())
+    return Context(
+        series=series,
+        names=names,
+        options=options,
+        monitor_tag=monitor_tag,
+        has_epochs=has_epochs,
+        meta=dict(run.meta),
+    )
 
 
 def _num(x: float) -> str:
@@ -54,7 +157,7 @@ def fmt_value(x: float) -> str:
     return f"{x:.4g}"
 
 
-def aligned(source: Series, at_steps: np.ndarray, smooth: float) -> np.ndarray:
+def aligned(ctx: Context, source: Series, at_steps: np.ndarray) -> np.ndarray:
     """``source`` (smoothed) read at the given steps: the last point at or before each step.
 
     Training is logged per step and validation per epoch; comparing them at validation steps is
@@ -64,7 +167,7 @@ def aligned(source: Series, at_steps: np.ndarray, smooth: float) -> np.ndarray:
     if not finite.any():
         return np.full(len(at_steps), np.nan)
     steps = source.steps[finite]
-    vals = tb_smooth(source.values[finite], smooth)
+    vals = smoothed_finite(ctx, source.tag)
     idx = np.searchsorted(steps, at_steps, side="right") - 1
     out = np.where(idx >= 0, vals[np.clip(idx, 0, len(vals) - 1)], np.nan)
     return out

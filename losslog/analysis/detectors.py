@@ -6,11 +6,14 @@ The rules, their published basis and their defaults are in docs/diagnostics.md; 
 
 - ``diagnose_stability``: divergence (NaN/inf, explosion) and unstable (climbs, spikes);
 - ``diagnose_progress``: stalled (chance level, no progress) and underfitting;
-- ``diagnose_overfitting``: overfitting and overconfidence;
+- ``diagnose_overfitting``: overfitting and overconfidence (the rise itself in ``rise``);
 - ``chance``: the number of classes and what a cross-entropy means as a probability.
 
-Detectors are independent functions, but they do not contradict each other: a stall suppresses
-overfitting and underfitting, a divergence suppresses unstable and underfitting.
+Detectors are independent: none calls or imports another, what they share is a fact of the context
+(computed once), and which finding hides which is the table in ``suppression``, applied once after
+all of them ran. Adding a diagnosis is a function here in ``DETECTORS``, its code in
+``findings.CODES`` and docs/diagnostics.md, and, if it must stand down for another, a row in
+``suppression.RULES``.
 """
 
 from __future__ import annotations
@@ -18,15 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from losslog.analysis.context import Context
-from losslog.analysis.diagnose_overfitting import (
-    detect_overconfidence,
-    detect_overfitting,
-    early_stopping_stop,
-    generalization_loss,
-)
+from losslog.analysis.diagnose_overfitting import detect_overconfidence, detect_overfitting
 from losslog.analysis.diagnose_progress import detect_stalled, detect_underfitting
 from losslog.analysis.diagnose_stability import detect_divergence, detect_unstable
 from losslog.analysis.findings import Finding
+from losslog.analysis.suppression import hide
 
 Detector = Callable[[Context], list[Finding]]
 
@@ -42,6 +41,15 @@ DETECTORS: tuple[Detector, ...] = (
     detect_underfitting,
 )
 
+
+def run_detectors(ctx: Context) -> list[Finding]:
+    """Every registered detector once, in order, then the suppression rules once."""
+    findings: list[Finding] = []
+    for detector in DETECTORS:
+        findings.extend(detector(ctx))
+    return hide(findings)
+
+
 __all__ = [
     "DETECTORS",
     "Detector",
@@ -51,6 +59,5 @@ __all__ = [
     "detect_stalled",
     "detect_underfitting",
     "detect_unstable",
-    "early_stopping_stop",
-    "generalization_loss",
+    "run_detectors",
 ]

@@ -1,19 +1,10 @@
 """Overfitting and overconfidence: validation getting worse after its best point.
 
-The rule combines the published stopping criteria, applied to windows of a noisy curve rather than
-to consecutive points (see docs/diagnostics.md):
-
-- Keras/Lightning ``EarlyStopping``: at least ``patience`` evaluations after the last improvement
-  larger than ``min_delta``; where EarlyStopping would have stopped is reported.
-- Prechelt's generalization loss GL(t) = 100 * (E_va(t) / min_{t'<=t} E_va(t') - 1), taken between
-  the *median of a window around the best point* and the *median of the last window*, must reach
-  GL_alpha (``gl_threshold``, 5%). On the TensorBoard-smoothed curve it is reported as evidence.
-- Prechelt's UP criterion (the error rose at the end of s successive strips): the strips are
-  windows after the best, and their medians must rise; the count is reported.
-- Noise: the rise must exceed ``noise_z`` standard errors of the curve's own jitter, so a curve
-  jittering +-10% around a flat trend is never called overfitting, however its points line up.
-- Training must still be improving (or sit at its floor): otherwise validation got worse for
-  another reason, and calling it overfitting would send the user the wrong way.
+The rise itself (EarlyStopping's patience, Prechelt's GL and UP on windows, the noise test) is
+``rise.validation_rise``, a fact shared by both detectors. On top of it, overfitting needs the
+training curve to still improve (or sit at its floor): otherwise validation got worse for another
+reason, and calling it overfitting would send the user the wrong way. A run at chance level has no
+best point to get worse from (``chance.chance_evidence``): neither detector speaks about it.
 """
 
 from __future__ import annotations
@@ -23,162 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from losslog.analysis.chance import accuracy_series, chance_evidence
 from losslog.analysis.context import Context, fmt_value
 from losslog.analysis.findings import Finding, Severity
-from losslog.analysis.options import AnalysisOptions
-from losslog.analysis.smoothing import tb_smooth
-from losslog.analysis.summary import Series, best_index
-from losslog.analysis.windows import badness, finite_part, level, level_near, noise_sigma, std_error, trend_noise
-
-
-def generalization_loss(values: np.ndarray, goal: str) -> np.ndarray:
-    """Prechelt's GL(t) = 100 * (E(t) / min_{t'<=t} E(t') - 1), for either goal, in percent."""
-    best_so_far = np.minimum.accumulate(values) if goal == "min" else np.maximum.accumulate(values)
-    scale = np.where(best_so_far != 0, np.abs(best_so_far), 1.0)
-    diff = values - best_so_far if goal == "min" else best_so_far - values
-    return 100.0 * diff / scale
-
-
-def early_stopping_stop(values: np.ndarray, goal: str, patience: int, min_delta: float) -> int | None:
-    """Index at which Keras/Lightning EarlyStopping(patience, min_delta) would have stopped, or None.
-
-    ``min_delta`` is relative here (0.001 = 0.1% of the best value), so the rule does not depend on
-    the loss's units.
-    """
-    best = math.nan
-    wait = 0
-    for i, v in enumerate(values.tolist()):
-        if not math.isfinite(v):
-            return i  # check_finite=True
-        if math.isnan(best):
-            best = v
-            continue
-        margin = abs(best) * min_delta
-        improved = v < best - margin if goal == "min" else v > best + margin
-        if improved:
-            best, wait = v, 0
-        else:
-            wait += 1
-            if wait >= max(patience, 1):
-                return i
-    return None
-
-
-@dataclass(frozen=True)
-class Rise:
-    """How a validation curve got worse after its best point, judged by windows."""
-
-    best_index: int  # into the series (original index)
-    best_value: float
-    best_level: float  # median of the window around the best point (badness scale)
-    end_level: float  # median of the last window (badness scale)
-    end_value: float  # metric value of the last window's median, in the metric's own units
-    best_level_value: float  # metric value of the best window's median
-    rise_pct: float  # windowed GL, percent
-    gl_smoothed_end: float  # GL of the TensorBoard-smoothed curve at the end, percent
-    z: float  # rise in standard errors of the curve's noise
-    evaluations_after: int
-    evaluations_since_improvement: int  # since the last improvement larger than min_delta
-    up_strips: int  # Prechelt's UP: successive rising window medians at the end
-    end_window: int
-    fraction_after: float  # of the run's x span
-    transform: str
-
-
-def validation_rise(s: Series, options: AnalysisOptions) -> Rise | None:
-    """The windowed rise of ``s`` after its best point, or None when it has too few points."""
-    goal = s.name.goal
-    if goal is None:
-        return None
-    v, steps, idx = finite_part(s)
-    n = len(v)
-    if n < max(options.patience, 1) + 2:
-        return None
-    b = best_index(v, goal)
-    if b is None:
-        return None
-    after = n - 1 - b
-    bad = badness(v, goal, s.name.kind)
-    y = bad.values
-    h = 1 if n < 30 else 2
-    best_lv = level(y, b - h, b + h + 1)
-    w_end = min(after, max(options.patience, math.ceil(after / 4))) if after else 0
-    end_lv = level(y, n - w_end, n) if w_end else float(y[b])
-    rise = end_lv - best_lv
-    rise_pct = 100.0 * bad.relative(rise, best_lv)
-    # noise: point-to-point jitter, or the wander around the post-best trend, whichever is larger
-    t_sigma, inflation = trend_noise(y[max(0, b - h) :])
-    sigma = max(noise_sigma(y), t_sigma, 1e-9 * max(abs(best_lv), 1e-12))
-    se = std_error(sigma, min(2 * h + 1, n), max(w_end, 1)) * inflation
-    z = rise / se if se > 0 else math.inf
-    # Prechelt's GL at the end of the TensorBoard-smoothed curve (evidence, and what people see)
-    ysm = badness(tb_smooth(v, options.smooth), goal, s.name.kind).values
-    gl_sm = 100.0 * bad.relative(float(ysm[-1] - np.min(ysm)), float(np.min(ysm)))
-    # evaluations since the last improvement larger than min_delta (EarlyStopping's wait counter)
-    since = 0
-    best_so_far = y[0]
-    for i in range(1, n):
-        if y[i] < best_so_far - abs(best_so_far) * options.min_delta:
-            best_so_far, since = y[i], 0
-        else:
-            since += 1
-    # UP: medians of successive strips after the best, counted backwards while they keep rising
-    strip = max(1, options.patience)
-    strips = after // strip  # whole strips after the best; one median per row, all at once
-    meds = np.median(y[b + 1 : b + 1 + strips * strip].reshape(strips, strip), axis=1).tolist() if strips else []
-    up = 0
-    for i in range(len(meds) - 1, 0, -1):
-        if meds[i] > meds[i - 1]:
-            up += 1
-        else:
-            break
-    span = float(steps[-1] - steps[0]) or 1.0
-    return Rise(
-        best_index=int(idx[b]),
-        best_value=float(v[b]),
-        best_level=best_lv,
-        end_level=end_lv,
-        end_value=_unbadness(end_lv, bad.transform, bad.ceiling),
-        best_level_value=_unbadness(best_lv, bad.transform, bad.ceiling),
-        rise_pct=rise_pct,
-        gl_smoothed_end=gl_sm,
-        z=z,
-        evaluations_after=after,
-        evaluations_since_improvement=since,
-        up_strips=up,
-        end_window=w_end,
-        fraction_after=float(steps[-1] - steps[b]) / span,
-        transform=bad.transform,
-    )
-
-
-def _unbadness(x: float, transform: str, ceiling: float | None) -> float:
-    if transform == "error":
-        return (ceiling or 1.0) - x
-    if transform == "negated":
-        return -x
-    return x
-
-
-def rise_is_real(r: Rise, options: AnalysisOptions) -> bool:
-    """EarlyStopping's patience, GL_alpha on windows, a rise beyond the curve's noise, and more than
-    the short, mild tail an EarlyStopping callback leaves behind."""
-    return (
-        r.evaluations_after >= max(options.patience, 1)
-        and r.evaluations_since_improvement >= max(options.patience, 1)
-        and r.rise_pct >= options.gl_threshold
-        and r.z >= options.noise_z
-        and not stopped_in_time(r, options)
-    )
-
-
-def stopped_in_time(r: Rise, options: AnalysisOptions) -> bool:
-    """The run ended shortly after its best, validation only mildly worse: early stopping did its job."""
-    return (
-        r.evaluations_after <= options.early_stop_tail
-        and r.fraction_after <= 0.25
-        and r.rise_pct < 2.0 * options.gl_threshold
-    )
+from losslog.analysis.rise import Rise, early_stopping_stop, rise_is_real, validation_rise
+from losslog.analysis.summary import Series
+from losslog.analysis.windows import finite_part, level_near
 
 
 def training_reference(ctx: Context) -> Series | None:
@@ -203,19 +44,14 @@ class TrainChange:
     at_floor: bool
 
 
-def training_change(ctx: Context, val: Series, best_i: int, end_window: int) -> TrainChange | None:
+def training_change(ctx: Context, r: Rise) -> TrainChange | None:
     """How the training curve moved between the validation best and the end, by window medians."""
     t = training_reference(ctx)
     if t is None:
         return None
     goal = t.name.goal or "min"
-    vsteps = val.steps[np.isfinite(val.values)]
-    pos = int(np.searchsorted(vsteps, val.steps[best_i]))
-    lo = vsteps[max(0, pos - 1)]
-    hi = vsteps[min(len(vsteps) - 1, pos + 1)]
-    at_best = level_near(t, lo, hi)
-    end_lo = vsteps[max(0, len(vsteps) - max(end_window, 1))]
-    at_end = level_near(t, end_lo, float(np.max(t.steps)))
+    at_best = level_near(t, *r.best_window)
+    at_end = level_near(t, r.end_start_step, float(np.max(t.steps)))
     if not (math.isfinite(at_best) and math.isfinite(at_end)) or at_best == 0:
         return None
     rel = (at_end - at_best) / abs(at_best)
@@ -274,15 +110,13 @@ def _after_text(s: Series, i: int) -> str:
 
 def detect_overfitting(ctx: Context) -> list[Finding]:
     """Validation (loss, else a score to maximize) worse after its best while training improves."""
-    from losslog.analysis.diagnose_progress import chance_evidence
-
     val = ctx.monitor
     if val is None or val.name.goal is None or val.name.split not in ("val", "test"):
         return []
-    r = validation_rise(val, ctx.options)
+    r = validation_rise(ctx, val.tag)
     if r is None or not rise_is_real(r, ctx.options):
         return []
-    train = training_change(ctx, val, r.best_index, r.end_window)
+    train = training_change(ctx, r)
     if train is not None and not (train.improving or train.at_floor):
         return []
     if chance_evidence(ctx) is not None:
@@ -362,21 +196,15 @@ def detect_overfitting(ctx: Context) -> list[Finding]:
 
 def detect_overconfidence(ctx: Context) -> list[Finding]:
     """Validation loss rising while validation accuracy rises or holds: calibration, not yet accuracy."""
-    from losslog.analysis.chance import accuracy_series
-    from losslog.analysis.diagnose_progress import chance_evidence
-
     vl = ctx.val_loss
     acc = accuracy_series(ctx, "val")
     if vl is None or acc is None:
         return []
-    r = validation_rise(vl, ctx.options)
+    r = validation_rise(ctx, vl.tag)
     if r is None or not rise_is_real(r, ctx.options) or chance_evidence(ctx) is not None:
         return []
-    vsteps = vl.steps[np.isfinite(vl.values)]
-    pos = int(np.searchsorted(vsteps, vl.steps[r.best_index]))
-    acc_best = level_near(acc, vsteps[max(0, pos - 1)], vsteps[min(len(vsteps) - 1, pos + 1)])
-    end_lo = vsteps[max(0, len(vsteps) - max(r.end_window, 1))]
-    acc_end = level_near(acc, end_lo, float(np.max(acc.steps)))
+    acc_best = level_near(acc, *r.best_window)
+    acc_end = level_near(acc, r.end_start_step, float(np.max(acc.steps)))
     if not (math.isfinite(acc_best) and math.isfinite(acc_end)):
         return []
     if acc_end < acc_best - ctx.options.accuracy_hold:

@@ -28,54 +28,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from losslog.analysis.chance import CE_NAMES, accuracy_series, infer_classes, is_cross_entropy
-from losslog.analysis.context import Context, fmt_value
+from losslog.analysis.chance import CE_NAMES, accuracy_series, chance_evidence, is_cross_entropy
+from losslog.analysis.context import Context, fact, fmt_value
 from losslog.analysis.findings import Finding
 from losslog.analysis.summary import Series, best_index
 from losslog.analysis.windows import noise_sigma, rolling_median, std_error
-
-
-@dataclass(frozen=True)
-class ChanceEvidence:
-    classes: int
-    classes_source: str
-    metric: str  # display name of the series at chance
-    tag: str
-    best_level: float  # its best rolling-median level
-    chance: float  # 1/K or ln K
-    what: str  # "accuracy" | "loss"
-
-
-def _val_ce_loss(ctx: Context) -> Series | None:
-    s = ctx.val_loss
-    if s is not None and is_cross_entropy(ctx, s):
-        return s
-    return None
-
-
-def chance_evidence(ctx: Context) -> ChanceEvidence | None:
-    """The validation curve never beat chance level, when K is known."""
-    classes = infer_classes(ctx)
-    if classes is None:
-        return None
-    k = classes.k
-    opts = ctx.options
-    acc = accuracy_series(ctx, "val")
-    if acc is not None:
-        v = acc.values[np.isfinite(acc.values)]
-        if len(v) >= 3:
-            top = float(np.max(rolling_median(v, 3)))
-            if top <= 1.0 / k + opts.chance_margin:
-                return ChanceEvidence(k, classes.source, acc.display, acc.tag, top, 1.0 / k, "accuracy")
-            return None  # accuracy says it learned: trust it over the loss
-    loss = _val_ce_loss(ctx)
-    if loss is not None:
-        v = loss.values[np.isfinite(loss.values)]
-        if len(v) >= 3:
-            low = float(np.min(rolling_median(v, 3)))
-            if low >= math.log(k) * (1.0 - opts.chance_tolerance):
-                return ChanceEvidence(k, classes.source, loss.display, loss.tag, low, math.log(k), "loss")
-    return None
 
 
 @dataclass(frozen=True)
@@ -87,7 +44,9 @@ class Progress:
     significant: bool
 
 
-def _progress_series(ctx: Context) -> Series | None:
+@fact
+def progress_series(ctx: Context) -> Series | None:
+    """The curve whose progress says whether the model learns: the training loss, else the validation loss."""
     cands = [
         s for s in ctx.series.values() if s.name.split == "train" and s.name.goal == "min" and s.name.kind == "loss"
     ]
@@ -99,8 +58,12 @@ def _progress_series(ctx: Context) -> Series | None:
     return ctx.monitor if ctx.monitor is not None and ctx.monitor.name.goal == "min" else None
 
 
-def progress(ctx: Context, s: Series) -> Progress | None:
-    """How much ``s`` improved from its first window to its last (medians, so noise cancels)."""
+@fact
+def training_progress(ctx: Context) -> Progress | None:
+    """How much ``progress_series`` improved from its first window to its last (medians, so noise cancels)."""
+    s = progress_series(ctx)
+    if s is None:
+        return None
     v = s.values[np.isfinite(s.values)]
     n = len(v)
     if n < 4:
@@ -116,10 +79,6 @@ def progress(ctx: Context, s: Series) -> Progress | None:
 
 def detect_stalled(ctx: Context) -> list[Finding]:
     """The model does not learn: at chance level, or no improvement from the start."""
-    from losslog.analysis.diagnose_stability import detect_divergence
-
-    if detect_divergence(ctx):
-        return []  # a diverged run "did not learn" too, but divergence is the diagnosis that helps
     ch = chance_evidence(ctx)
     if ch is not None:
         src = "" if ch.classes_source == "--classes" else f" ({ch.classes_source})"
@@ -134,8 +93,7 @@ def detect_stalled(ctx: Context) -> list[Finding]:
                 f"ln {ch.classes} = {fmt_value(ch.chance)}{src}"
             )
         s = ctx.series[ch.tag]
-        p = _progress_series(ctx)
-        pr = progress(ctx, p) if p is not None else None
+        pr = training_progress(ctx)
         memo = ""
         if pr is not None and pr.improvement > ctx.options.stall_improvement and pr.series.name.split == "train":
             memo = f"; {pr.series.display} fell {pr.improvement:.0%} meanwhile: memorizing, not learning"
@@ -155,11 +113,9 @@ def detect_stalled(ctx: Context) -> list[Finding]:
                 "that the loss is the right one for the labels, and raise the learning rate if it is tiny",
             )
         ]
-    ps = _progress_series(ctx)
-    if ps is None:
-        return []
-    pr = progress(ctx, ps)
-    if pr is None or (pr.improvement >= ctx.options.stall_improvement and pr.significant):
+    ps = progress_series(ctx)
+    pr = training_progress(ctx)
+    if ps is None or pr is None or (pr.improvement >= ctx.options.stall_improvement and pr.significant):
         return []
     if _accuracy_rose(ctx):
         return []  # a slowly falling loss with an accuracy clearly rising is slow learning (underfitting)
@@ -244,17 +200,13 @@ def _pace(s: Series, ctx: Context) -> Pace | None:
 
 def detect_underfitting(ctx: Context) -> list[Finding]:
     """More training would help: still falling clearly at the end, or high and flat with a small gap."""
-    from losslog.analysis.diagnose_overfitting import detect_overfitting
-
-    if detect_stalled(ctx) or detect_overfitting(ctx):
-        return []  # (detect_stalled also stands down on divergence, and then so does this)
     mon = ctx.monitor
     if mon is not None and mon.name.split in ("val", "test") and mon.name.goal is not None:
         mv = mon.values[np.isfinite(mon.values)]
         b = best_index(mv, mon.name.goal)
         if b is None or b < len(mv) - max(ctx.options.patience, 1):
             return []  # validation stopped improving a while ago: more epochs would not help
-    train = _progress_series(ctx)
+    train = progress_series(ctx)
     if train is None or train.name.split != "train":
         train = None
     val = ctx.val_loss
@@ -302,7 +254,7 @@ def detect_underfitting(ctx: Context) -> list[Finding]:
         return []
     if abs(t_change) >= 0.02 or abs(v_change) >= 0.02:
         return []
-    pr = progress(ctx, train)
+    pr = training_progress(ctx)
     vv = val.values[np.isfinite(val.values)]
     tv = train.values[np.isfinite(train.values)]
     if pr is None or not len(vv) or not len(tv):

@@ -26,18 +26,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from losslog.analysis.context import Context, fmt_value
+from losslog.analysis.context import Context, fact, fmt_value, smoothed_finite
 from losslog.analysis.findings import Finding
-from losslog.analysis.smoothing import tb_smooth
 from losslog.analysis.summary import Series
 from losslog.analysis.windows import noise_sigma, odd, rolling_median
 
 
-def _loss_series(ctx: Context) -> list[Series]:
+@fact
+def loss_series(ctx: Context) -> list[Series]:
+    """Every loss of the run (any split) that has points."""
     return [s for s in ctx.series.values() if s.name.goal == "min" and s.name.kind == "loss" and len(s)]
 
 
-def _explosion(s: Series, factor: float, smooth: float) -> tuple[int, float] | None:
+def _explosion(ctx: Context, s: Series) -> tuple[int, float] | None:
     """(index, ratio to the lowest value so far) where a training loss exploded, or None."""
     ok = np.flatnonzero(np.isfinite(s.values))
     if len(ok) < 3:
@@ -45,7 +46,8 @@ def _explosion(s: Series, factor: float, smooth: float) -> tuple[int, float] | N
     v = s.values[ok]
     if float(np.min(v)) <= 0:
         return None
-    sm = tb_smooth(v, smooth)
+    factor = ctx.options.explode_factor
+    sm = smoothed_finite(ctx, s.tag)
     low = np.minimum.accumulate(sm)
     start = float(sm[0])
     hits = np.flatnonzero((sm >= factor * low) & (sm > start))
@@ -58,13 +60,13 @@ def _explosion(s: Series, factor: float, smooth: float) -> tuple[int, float] | N
 def detect_divergence(ctx: Context) -> list[Finding]:
     """A loss that turned NaN/inf, or a training loss that exploded by orders of magnitude."""
     hits: list[tuple[float, Series, int, str]] = []
-    for s in _loss_series(ctx):
+    for s in loss_series(ctx):
         bad = np.flatnonzero(~np.isfinite(s.values))
         if len(bad):
             i = int(bad[0])
             hits.append((float(s.steps[i]), s, i, f"{s.display} became {s.values[i]} at {ctx.where(s, i)}"))
         if s.name.split == "train":
-            boom = _explosion(s, ctx.options.explode_factor, ctx.options.smooth)
+            boom = _explosion(ctx, s)
             if boom is not None:
                 i, ratio = boom
                 hits.append(
@@ -124,7 +126,7 @@ class Instability:
 
 def _train_losses(ctx: Context) -> list[Series]:
     """Training losses, per-epoch first: climbs read best on them, spikes on step-level ones."""
-    out = [s for s in _loss_series(ctx) if s.name.split == "train"]
+    out = [s for s in loss_series(ctx) if s.name.split == "train"]
     out.sort(key=lambda s: {"epoch": 0, "": 1}.get(s.name.granularity, 2))
     return out
 
@@ -206,8 +208,6 @@ def _instability(s: Series, ctx: Context) -> Instability | None:
 
 def detect_unstable(ctx: Context) -> list[Finding]:
     """A finite training loss that climbs over a stretch or spikes far above its local level."""
-    if detect_divergence(ctx):
-        return []  # divergence says it louder
     losses = _train_losses(ctx)
     # Judge the per-epoch training loss when the run logs one (what EarlyStopping and people look
     # at); the per-step one of the same run adds only batch noise.

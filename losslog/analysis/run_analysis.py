@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -10,14 +9,15 @@ from typing import Any
 import numpy as np
 
 from losslog.analysis.chance import LossReading, infer_classes, loss_reading
-from losslog.analysis.context import Context, aligned
-from losslog.analysis.detectors import DETECTORS
+from losslog.analysis.context import Context, aligned, build_context, named_series, smoothed_finite
+from losslog.analysis.detectors import run_detectors
 from losslog.analysis.findings import Finding
 from losslog.analysis.options import AnalysisOptions
-from losslog.analysis.selection import metric_names, pick_monitor, twin
-from losslog.analysis.summary import MetricSummary, Series, best_index, split_series, summarize
+from losslog.analysis.summary import MetricSummary, Series, best_index, summarize
 from losslog.model import Run
-from losslog.naming import MetricName
+
+#: ``named_series`` lives with the context it builds; the charts import it from here
+__all__ = ["Checkpoint", "Gap", "RunAnalysis", "analyze", "build_context", "named_series"]
 
 
 @dataclass(frozen=True)
@@ -87,46 +87,6 @@ class RunAnalysis:
         return sorted(ranked, key=lambda f: order[f.severity])[0].code
 
 
-def named_series(run: Run, options: AnalysisOptions) -> tuple[dict[str, MetricName], dict[str, Series]]:
-    """Every tag's parsed name (with the reader's split and ``--goal`` overrides) and its Series:
-    the one reading of a run that the analysis and the charts share."""
-    frame = run.frame
-    first_rows = frame.drop_duplicates("tag")
-    splits = dict(zip(first_rows["tag"].astype(str), first_rows["split"].astype(str)))
-    names = metric_names(run.tags, splits, options)
-    return names, split_series(frame, names)
-
-
-def build_context(run: Run, options: AnalysisOptions) -> Context:
-    frame = run.frame
-    names, series = named_series(run, options)
-    monitor_tag = pick_monitor(names, options)
-    if monitor_tag is not None and options.mode and names[monitor_tag].goal != options.mode:
-        n = names[monitor_tag]
-        names[monitor_tag] = MetricName(n.tag, n.split, n.metric, n.kind, options.mode, n.granularity)
-        series[monitor_tag] = dataclasses.replace(series[monitor_tag], name=names[monitor_tag])
-    monitor = series.get(monitor_tag) if monitor_tag else None
-    train_tag = twin(names, monitor_tag, "train") if monitor_tag and names[monitor_tag].split != "train" else None
-    val_loss_tag = next(
-        (t for t in sorted(names, key=lambda t: {"epoch": 0, "": 1}.get(names[t].granularity, 2))
-         if names[t].split == "val" and names[t].metric.lower() == "loss"),
-        None,
-    )
-    train_loss_tag = twin(names, val_loss_tag, "train") if val_loss_tag else None
-    has_epochs = bool(np.isfinite(frame["epoch"].to_numpy(dtype="float64")).any())
-    return Context(
-        series=series,
-        names=names,
-        options=options,
-        monitor=monitor,
-        train=series.get(train_tag) if train_tag else None,
-        val_loss=series.get(val_loss_tag) if val_loss_tag else None,
-        train_loss=series.get(train_loss_tag) if train_loss_tag else None,
-        has_epochs=has_epochs,
-        meta=dict(run.meta),
-    )
-
-
 def checkpoint_of(s: Series) -> Checkpoint | None:
     if s.name.goal is None:
         return None
@@ -158,10 +118,8 @@ def gap_of(ctx: Context) -> Gap | None:
     if finite.sum() < 2:
         return None
     steps = v.steps[finite]
-    t = aligned(ctx.train_loss, steps, ctx.options.smooth)
-    from losslog.analysis.smoothing import tb_smooth
-
-    gap = tb_smooth(v.values[finite], ctx.options.smooth) - t
+    t = aligned(ctx, ctx.train_loss, steps)
+    gap = smoothed_finite(ctx, v.tag) - t
     ok = np.isfinite(gap)
     if not ok.any():
         return None
@@ -206,9 +164,7 @@ def analyze(run: Run, options: AnalysisOptions | None = None) -> RunAnalysis:
             key=_display_order,
         )
     )
-    findings: list[Finding] = []
-    for detector in DETECTORS:
-        findings.extend(detector(ctx))
+    findings = run_detectors(ctx)
     return RunAnalysis(
         name=run.name,
         source=run.source,
