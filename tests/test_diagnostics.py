@@ -13,7 +13,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,9 +21,8 @@ from typer.testing import CliRunner
 from losslog.analysis import AnalysisOptions, RunAnalysis, analyze
 from losslog.analysis.rise import early_stopping_stop, generalization_loss
 from losslog.cli.app import app
-from losslog.model import COLUMNS, Run
-from losslog.naming import parse
 from losslog.readers.discover import discover
+from tests.analysis_helpers import codes_of, falling, make_run
 
 EVAL = Path(__file__).parent / "data" / "eval_runs"
 EXPECTED: dict[str, dict[str, object]] = json.loads((EVAL / "expected.json").read_text())
@@ -124,34 +122,6 @@ def test_sparse_validation_overconfidence() -> None:
 # --------------------------------------------------------------------------- synthetic curves
 
 
-def make_run(
-    series: dict[str, list[float]], steps: dict[str, list[float]] | None = None, meta: dict[str, object] | None = None
-) -> Run:
-    """A Run straight from tag -> values (one point per epoch unless ``steps`` says otherwise)."""
-    rows = []
-    for tag, values in series.items():
-        name = parse(tag)
-        xs = (steps or {}).get(tag) or list(range(len(values)))
-        for x, v in zip(xs, values):
-            rows.append(
-                {
-                    "metric": name.metric,
-                    "split": name.split,
-                    "step": float(x),
-                    "epoch": float(x),
-                    "value": float(v),
-                    "wall_time": math.nan,
-                    "tag": tag,
-                }
-            )
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    return Run("synthetic", "synthetic.csv", "keras", frame, dict(meta or {}))
-
-
-def codes_of(result: RunAnalysis) -> set[str]:
-    return {f.code for f in result.findings}
-
-
 def u_curve(n: int, best: int, rise: float, noise: float, seed: int, floor: float = 0.4) -> list[float]:
     """Validation loss falling to ``floor`` at ``best`` then rising linearly by ``rise`` (relative)."""
     rng = np.random.default_rng(seed)
@@ -162,11 +132,6 @@ def u_curve(n: int, best: int, rise: float, noise: float, seed: int, floor: floa
             base *= 1 + rise * (e - best) / max(n - 1 - best, 1)
         out.append(base * (1 + noise * rng.uniform(-1, 1)))
     return out
-
-
-def falling(n: int, start: float = 2.0, end: float = 0.05, seed: int = 0, noise: float = 0.0) -> list[float]:
-    rng = np.random.default_rng(seed)
-    return [(end + (start - end) * math.exp(-4 * e / n)) * (1 + noise * rng.uniform(-1, 1)) for e in range(n)]
 
 
 def test_overfitting_on_a_noisy_u_curve_has_onset_at_best() -> None:
