@@ -19,6 +19,9 @@ Underfitting (a note, never a warning: more training would help, nothing is brok
 - *high and flat*: both losses flat at the end, the gap between them small, and the training
   loss still above half its starting value (or, for a cross-entropy, above ln 2: less than 50% on
   the right class on average).
+
+Neither looks at another detector's result: that a divergence hides a stall, and a stall or
+overfitting hides underfitting, is the table in ``suppression``.
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ Unstable (a warning): the training loss did not go non-finite but
 Both are measured against the run's own progress, so the batch-to-batch jitter of a step-level loss
 near zero (0.01 -> 0.05 is "5x" but nothing) is not a spike, and a resumed run's small bump is not a
 climb.
+
+Unstable does not ask whether the run diverged: ``suppression`` hides it when it did.
 """
 
 from __future__ import annotations
