@@ -43,3 +43,13 @@ def codes_of(result: RunAnalysis) -> set[str]:
 def falling(n: int, start: float = 2.0, end: float = 0.05, seed: int = 0, noise: float = 0.0) -> list[float]:
     rng = np.random.default_rng(seed)
     return [(end + (start - end) * math.exp(-4 * e / n)) * (1 + noise * rng.uniform(-1, 1)) for e in range(n)]
+
+
+def climb_and_recover(n: int = 40) -> list[float]:
+    """A falling training loss that climbs over epochs 15-24 (+25% a step), then recovers."""
+    train = falling(n)
+    for e in range(15, 25):
+        train[e] = train[14] * (1 + 0.25 * (e - 14))
+    for e in range(25, n):
+        train[e] = train[24] * math.exp(-(e - 24) / 4) + 0.05
+    return train

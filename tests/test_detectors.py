@@ -21,7 +21,7 @@ from losslog.analysis.context import Context, build_context, fact
 from losslog.analysis.options import AnalysisOptions
 from losslog.model import Run
 from losslog.readers.discover import discover
-from tests.analysis_helpers import codes_of, falling, make_run
+from tests.analysis_helpers import climb_and_recover, codes_of, falling, make_run
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
@@ -46,11 +46,7 @@ def _diverged_flat() -> Run:
 
 def _diverged_after_a_climb() -> Run:
     """A training loss that climbs over a stretch (unstable by itself), recovers, then turns NaN."""
-    train = falling(40)
-    for e in range(15, 25):
-        train[e] = train[14] * (1 + 0.25 * (e - 14))
-    for e in range(25, 40):
-        train[e] = train[24] * math.exp(-(e - 24) / 4) + 0.05
+    train = climb_and_recover()
     train[39] = math.inf
     return make_run({"loss": train})
 

@@ -22,7 +22,7 @@ from losslog.analysis import AnalysisOptions, RunAnalysis, analyze
 from losslog.analysis.rise import early_stopping_stop, generalization_loss
 from losslog.cli.app import app
 from losslog.readers.discover import discover
-from tests.analysis_helpers import codes_of, falling, make_run
+from tests.analysis_helpers import climb_and_recover, codes_of, falling, make_run
 
 EVAL = Path(__file__).parent / "data" / "eval_runs"
 EXPECTED: dict[str, dict[str, object]] = json.loads((EVAL / "expected.json").read_text())
@@ -233,11 +233,7 @@ def test_a_spike_below_the_start_is_not_divergence() -> None:
 
 
 def test_unstable_climbing_stretch() -> None:
-    train = falling(40)
-    for e in range(15, 25):
-        train[e] = train[14] * (1 + 0.25 * (e - 14))
-    for e in range(25, 40):
-        train[e] = train[24] * math.exp(-(e - 24) / 4) + 0.05
+    train = climb_and_recover()
     f = next(f for f in analyze(make_run({"loss": train})).findings if f.code == "unstable")
     assert f.severity == "warning" and f.evidence["kind"] == "climb" and "climbed" in f.message
 
