@@ -11,26 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from losslog.analysis import AnalysisOptions, RunAnalysis, analyze
-from losslog.analysis.gate import (
-    OPERATORS,
-    STATS,
-    Assertion,
-    FailOn,
-    GateSpec,
-    baseline_from_analysis,
-    baseline_from_report_json,
-    evaluate,
-    evaluate_assertion,
-    is_report_json,
-    lookup_metric,
-    metric_extremes,
-    parse_assertion,
-    parse_fail_on,
-    parse_max_regression,
-)
 from losslog.errors import InputError, UsageError
+from losslog.gate.baseline import baseline_from_analysis, baseline_from_report_json, is_report_json
+from losslog.gate.evaluate import OPERATORS, evaluate, evaluate_assertion, lookup_metric, metric_extremes
+from losslog.gate.spec import STATS, Assertion, FailOn, GateSpec, parse_assertion, parse_fail_on, parse_max_regression
 from losslog.readers.discover import discover
-from losslog.report import SCHEMA_VERSION, build_report, report_to_dict
+from losslog.report import build_report, report_to_dict
 
 
 def keras_rows(n: int, overfit_from: int | None = None, diverge_at: int | None = None, floor: float = 0.3) -> str:
@@ -345,7 +331,7 @@ def test_baseline_from_a_saved_json_report(tmp_path: Path) -> None:
     saved = tmp_path / "baseline.json"
     saved.write_text(json.dumps(report_to_dict(build_report(found.runs, [], AnalysisOptions()))), encoding="utf-8")
     assert is_report_json(saved) and not is_report_json(base_path)
-    (base,) = baseline_from_report_json(saved, SCHEMA_VERSION)
+    (base,) = baseline_from_report_json(saved)
     assert base.monitor == "val_loss"
     bad = analyzed(write_run(tmp_path, "bad", n=25, floor=0.4))
     good = analyzed(write_run(tmp_path, "good", n=25, floor=0.2))
@@ -358,7 +344,7 @@ def test_baseline_report_trimmed_to_best_still_works(tmp_path: Path, healthy: Ru
     saved = tmp_path / "b.json"
     best = {"metric": "val_loss", "tag": "val_loss", "goal": "min", "value": healthy.best.value * 2}
     saved.write_text(json.dumps({"schema_version": 1, "runs": [{"name": "x", "best": best}]}), encoding="utf-8")
-    bases = tuple(baseline_from_report_json(saved, SCHEMA_VERSION))
+    bases = tuple(baseline_from_report_json(saved))
     gate = evaluate([healthy], GateSpec(fail_on=FailOn(), baselines=bases))
     assert gate.passed
 
@@ -371,7 +357,7 @@ def test_bad_baseline_reports_are_input_errors(tmp_path: Path, content: str) -> 
     saved = tmp_path / "b.json"
     saved.write_text(content, encoding="utf-8")
     with pytest.raises(InputError):
-        baseline_from_report_json(saved, SCHEMA_VERSION)
+        baseline_from_report_json(saved)
 
 
 def test_several_baselines_pair_by_run_name(tmp_path: Path) -> None:
