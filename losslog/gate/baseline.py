@@ -79,10 +79,8 @@ def baseline_from_report_json(path: Path) -> list[BaselineRun]:
         raise InputError("baseline JSON is not a losslog report (no 'runs' list)", path)
     version = data.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool) or version > SCHEMA_VERSION:
-        shown = version if isinstance(version, (int, float, str, type(None))) else type(version).__name__
-        raise InputError(
-            f"baseline report has schema_version {_short(shown)}; this losslog reads up to {SCHEMA_VERSION}", path
-        )
+        shown = _short(version) if isinstance(version, (int, float, str, type(None))) else "(an object or list)"
+        raise InputError(f"baseline report has schema_version {shown}; this losslog reads up to {SCHEMA_VERSION}", path)
     out: list[BaselineRun] = []
     for i, r in enumerate(data["runs"]):
         if not isinstance(r, dict):
