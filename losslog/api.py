@@ -23,18 +23,7 @@ from losslog.analysis import AnalysisOptions, RunAnalysis
 from losslog.analysis import analyze as _analyze
 from losslog.analysis.compare import Leaderboard, options_for, rank_runs
 from losslog.errors import ExitCode, LossLogError, UsageError
-from losslog.gate import (
-    GateResult,
-    GateSpec,
-    RuleResult,
-    evaluate,
-    gate_exit_code,
-    load_baseline,
-    metric_extremes,
-    parse_assertion,
-    parse_fail_on,
-    parse_max_regression,
-)
+from losslog.gate import GateResult, RuleResult, gate_exit_code, judge, load_baseline, parse_spec
 from losslog.gate.baseline import baseline_from_analysis
 from losslog.model import Run
 from losslog.readers.discover import discover
@@ -224,33 +213,23 @@ def check(
     opts = make_options(options, overrides, "check")
     if max_regression is not None and baseline is None:
         raise UsageError("max_regression needs a baseline")
-    words = [fail_on] if isinstance(fail_on, str) else fail_on
-    texts = [assertions] if isinstance(assertions, str) else list(assertions)
-    spec_fail_on = parse_fail_on(words)
-    spec_asserts = tuple(parse_assertion(a) for a in texts)
-    regression = parse_max_regression(max_regression)
+    spec = parse_spec(
+        [fail_on] if isinstance(fail_on, str) else fail_on,
+        [assertions] if isinstance(assertions, str) else assertions,
+        max_regression,
+    )
     runs, errors = _gather(inputs, log_format, keep_all, raise_unexpected)
     rep = build_report(runs, errors, opts)
-    baselines = None
-    source = None
     if isinstance(baseline, (str, os.PathLike)):
-        source = str(baseline)
-        baselines = load_baseline(Path(baseline), log_format, keep_all, opts, raise_unexpected)
+        base = load_baseline(Path(baseline), log_format, keep_all, opts, raise_unexpected)
+        spec = spec.with_baseline(base, str(baseline))
     elif baseline is not None:
         base_runs = [baseline] if isinstance(baseline, Run) else list(baseline)
         if not base_runs or not all(isinstance(r, Run) for r in base_runs):
             raise TypeError("baseline must be a path or runs from losslog.read")
-        source = ", ".join(r.source for r in base_runs)
-        baselines = [baseline_from_analysis(_analyze(r, opts)) for r in base_runs]
-    spec = GateSpec(
-        fail_on=spec_fail_on,
-        assertions=spec_asserts,
-        baselines=tuple(baselines) if baselines is not None else None,
-        baseline_source=source,
-        max_regression=regression,
-    )
-    extremes = {run.name: metric_extremes(run) for run in runs}
-    return CheckResult(rep, evaluate(rep.runs, spec, extremes))
+        base = [baseline_from_analysis(_analyze(r, opts)) for r in base_runs]
+        spec = spec.with_baseline(base, ", ".join(r.source for r in base_runs))
+    return CheckResult(rep, judge(rep, runs, spec))
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,16 +18,7 @@ from losslog.cli.common import analysis_options, split_format, write_output
 from losslog.cli.loading import load_runs
 from losslog.config import Config, load_config
 from losslog.errors import UsageError
-from losslog.gate import (
-    GateSpec,
-    evaluate,
-    gate_exit_code,
-    load_baseline,
-    metric_extremes,
-    parse_assertion,
-    parse_fail_on,
-    parse_max_regression,
-)
+from losslog.gate import gate_exit_code, judge, load_baseline, parse_spec
 from losslog.readers import discover
 from losslog.render.gate_text import plain, render_gate_text
 from losslog.report import build_report
@@ -157,9 +148,11 @@ def check(
     baseline_path = _pick(baseline, cfg.baseline)
     if max_regression is not None and baseline_path is None:
         raise UsageError("--max-regression needs --baseline")
-    spec_fail_on = parse_fail_on(_pick(fail_on, list(cfg.fail_on) if cfg.fail_on is not None else None))
-    spec_asserts = tuple(parse_assertion(a) for a in _pick(assertions, cfg.assertions, ()))
-    regression = parse_max_regression(_pick(max_regression, cfg.max_regression))
+    spec = parse_spec(
+        _pick(fail_on, list(cfg.fail_on) if cfg.fail_on is not None else None),
+        _pick(assertions, cfg.assertions, ()),
+        _pick(max_regression, cfg.max_regression),
+    )
     options = analysis_options(
         smooth=_pick(smooth, cfg.smooth, 0.6),
         monitor=_pick(monitor, cfg.monitor),
@@ -175,18 +168,10 @@ def check(
 
     found = load_runs(run_paths, fmt_in, keep, verbose)
     report = build_report(found.runs, found.errors, options)
-    baselines = None
     if baseline_path is not None:
         baselines = load_baseline(baseline_path, fmt_in, keep, options, discover.RAISE_UNEXPECTED)
-    spec = GateSpec(
-        fail_on=spec_fail_on,
-        assertions=spec_asserts,
-        baselines=tuple(baselines) if baselines is not None else None,
-        baseline_source=str(baseline_path) if baseline_path is not None else None,
-        max_regression=regression,
-    )
-    extremes = {run.name: metric_extremes(run) for run in found.runs}
-    gate = evaluate(report.runs, spec, extremes)
+        spec = spec.with_baseline(baselines, str(baseline_path))
+    gate = judge(report, found.runs, spec)
 
     if junit_path is not None:
         from losslog.render.junit import render_junit

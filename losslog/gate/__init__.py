@@ -13,8 +13,16 @@ imports render or cli (``tests/test_layering.py``).
 """
 
 from losslog.gate.baseline import BaselineRun, load_baseline
-from losslog.gate.evaluate import BaselineRow, GateResult, RuleResult, evaluate, gate_exit_code, metric_extremes
-from losslog.gate.spec import Assertion, FailOn, GateSpec, parse_assertion, parse_fail_on, parse_max_regression
+from losslog.gate.evaluate import BaselineRow, GateResult, RuleResult, evaluate, gate_exit_code, judge, metric_extremes
+from losslog.gate.spec import (
+    Assertion,
+    FailOn,
+    GateSpec,
+    parse_assertion,
+    parse_fail_on,
+    parse_max_regression,
+    parse_spec,
+)
 
 __all__ = [
     "Assertion",
@@ -26,9 +34,11 @@ __all__ = [
     "RuleResult",
     "evaluate",
     "gate_exit_code",
+    "judge",
     "load_baseline",
     "metric_extremes",
     "parse_assertion",
     "parse_fail_on",
     "parse_max_regression",
+    "parse_spec",
 ]

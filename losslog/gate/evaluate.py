@@ -339,6 +339,12 @@ def evaluate(
     return GateResult(passed=passed, rules=tuple(rules), baseline=tuple(rows), settings=spec.settings())
 
 
+def judge(report: Report, runs: Sequence[Run], spec: GateSpec) -> GateResult:
+    """The gate on a report; ``runs`` are the report's runs with their points (for ``:min``/``:max``)."""
+    extremes = {run.name: metric_extremes(run) for run in runs}
+    return evaluate(report.runs, spec, extremes)
+
+
 def gate_exit_code(report: Report, gate: GateResult) -> int:
     """2 wins when an input could not be read or none was found; then 1 when a rule failed."""
     if report.errors or not report.runs:

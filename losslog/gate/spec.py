@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from losslog.analysis.findings import CODES, SEVERITY_ORDER
@@ -147,6 +147,10 @@ class GateSpec:
     baseline_source: str | None = None
     max_regression: float = 0.0  # percent
 
+    def with_baseline(self, baselines: Sequence[BaselineRun], source: str) -> GateSpec:
+        """The same rules judged against ``baselines`` (read from ``source``)."""
+        return replace(self, baselines=tuple(baselines), baseline_source=source)
+
     def settings(self) -> dict[str, Any]:
         return {
             "fail_on": list(self.fail_on.words),
@@ -154,3 +158,15 @@ class GateSpec:
             "baseline": self.baseline_source,
             "max_regression": self.max_regression,
         }
+
+
+def parse_spec(
+    fail_on: Iterable[str] | None, assertions: Iterable[str], max_regression: str | float | None
+) -> GateSpec:
+    """The rules from the strings a user wrote (command line, config file or API call), checked
+    before any log is read so that a typo costs no reading time. The baseline comes later."""
+    return GateSpec(
+        fail_on=parse_fail_on(fail_on),
+        assertions=tuple(parse_assertion(a) for a in assertions),
+        max_regression=parse_max_regression(max_regression),
+    )
