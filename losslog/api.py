@@ -133,7 +133,7 @@ def compare(
     """
     opts = make_options(options, overrides, "compare")
     runs, errors = _gather(inputs, log_format, keep_all, raise_unexpected)
-    if errors:
+    if errors and not isinstance(inputs, Runs):  # a Runs read with errors="collect": the caller chose
         raise errors[0]
     analyses = [_analyze(run, options_for(run, opts)) for run in runs]
     return rank_runs(analyses, opts.monitor, opts.mode)
