@@ -37,6 +37,10 @@ class Report:
     def has_errors(self) -> bool:
         return bool(self.errors)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The versioned JSON form (what ``losslog report --format json`` prints)."""
+        return report_to_dict(self)
+
 
 def build_report(
     runs: list[Run],

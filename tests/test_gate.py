@@ -11,26 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from losslog.analysis import AnalysisOptions, RunAnalysis, analyze
-from losslog.analysis.gate import (
-    OPERATORS,
-    STATS,
-    Assertion,
-    FailOn,
-    GateSpec,
-    baseline_from_analysis,
-    baseline_from_report_json,
-    evaluate,
-    evaluate_assertion,
-    is_report_json,
-    lookup_metric,
-    metric_extremes,
-    parse_assertion,
-    parse_fail_on,
-    parse_max_regression,
-)
 from losslog.errors import InputError, UsageError
+from losslog.gate.baseline import MAX_REPORT_BYTES, baseline_from_analysis, baseline_from_report_json, is_report_json
+from losslog.gate.evaluate import OPERATORS, evaluate, evaluate_assertion, lookup_metric, metric_extremes
+from losslog.gate.spec import STATS, Assertion, FailOn, GateSpec, parse_assertion, parse_fail_on, parse_max_regression
 from losslog.readers.discover import discover
-from losslog.report import SCHEMA_VERSION, build_report, report_to_dict
+from losslog.report import build_report, report_to_dict
 
 
 def keras_rows(n: int, overfit_from: int | None = None, diverge_at: int | None = None, floor: float = 0.3) -> str:
@@ -345,7 +331,7 @@ def test_baseline_from_a_saved_json_report(tmp_path: Path) -> None:
     saved = tmp_path / "baseline.json"
     saved.write_text(json.dumps(report_to_dict(build_report(found.runs, [], AnalysisOptions()))), encoding="utf-8")
     assert is_report_json(saved) and not is_report_json(base_path)
-    (base,) = baseline_from_report_json(saved, SCHEMA_VERSION)
+    (base,) = baseline_from_report_json(saved)
     assert base.monitor == "val_loss"
     bad = analyzed(write_run(tmp_path, "bad", n=25, floor=0.4))
     good = analyzed(write_run(tmp_path, "good", n=25, floor=0.2))
@@ -358,7 +344,7 @@ def test_baseline_report_trimmed_to_best_still_works(tmp_path: Path, healthy: Ru
     saved = tmp_path / "b.json"
     best = {"metric": "val_loss", "tag": "val_loss", "goal": "min", "value": healthy.best.value * 2}
     saved.write_text(json.dumps({"schema_version": 1, "runs": [{"name": "x", "best": best}]}), encoding="utf-8")
-    bases = tuple(baseline_from_report_json(saved, SCHEMA_VERSION))
+    bases = tuple(baseline_from_report_json(saved))
     gate = evaluate([healthy], GateSpec(fail_on=FailOn(), baselines=bases))
     assert gate.passed
 
@@ -371,7 +357,65 @@ def test_bad_baseline_reports_are_input_errors(tmp_path: Path, content: str) -> 
     saved = tmp_path / "b.json"
     saved.write_text(content, encoding="utf-8")
     with pytest.raises(InputError):
-        baseline_from_report_json(saved, SCHEMA_VERSION)
+        baseline_from_report_json(saved)
+
+
+_DEEP = 200_000  # far past Python's recursion limit
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ('{"schema_version": 1, "runs": [' + "[" * _DEEP + "]" * _DEEP + "]}", "nested too deeply"),
+        ('{"schema_version": 1, "runs": [{"name": "x", "best": {"value": 1' + "0" * 5000 + "}}]}", "not valid JSON"),
+        ('{"schema_version": 1' + "0" * 5000 + ', "runs": []}', "not valid JSON"),
+        ('{"schema_version": {"a": [1, 2]}, "runs": []}', r"schema_version \(an object or list\)"),
+        ('{"schema_version": 1, "runs": [{"name": "x", "metrics": 5}]}', "metrics is not a list"),
+    ],
+    ids=["deep", "long-int", "long-version", "object-version", "metrics-not-list"],
+)
+def test_hostile_baseline_reports_are_one_line_input_errors(tmp_path: Path, content: str, says: str) -> None:
+    """A baseline comes from a CI artifact anyone may have written: never a RecursionError (exit 3)."""
+    saved = tmp_path / "b.json"
+    saved.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=says) as caught:
+        baseline_from_report_json(saved)
+    assert caught.value.source == str(saved) and "\n" not in str(caught.value) and len(str(caught.value)) < 300
+
+
+def test_a_huge_baseline_report_is_refused_before_reading(tmp_path: Path) -> None:
+    saved = tmp_path / "huge.json"
+    with saved.open("wb") as fh:  # sparse: the size is there, the disk space is not
+        fh.write(b'{"schema_version": 1, "runs": [')
+        fh.truncate(MAX_REPORT_BYTES + 1)
+    assert is_report_json(saved)
+    with pytest.raises(InputError, match="too large"):
+        baseline_from_report_json(saved)
+
+
+def test_a_finite_best_beyond_any_float_is_no_value(tmp_path: Path) -> None:
+    saved = tmp_path / "b.json"
+    best = '{"metric": "val_loss", "tag": "val_loss", "goal": "min", "value": 1' + "0" * 400 + "}"
+    saved.write_text('{"schema_version": 1, "runs": [{"name": "x", "best": ' + best + "}]}", encoding="utf-8")
+    (base,) = baseline_from_report_json(saved)
+    assert base.metrics[0].best is None
+
+
+@pytest.mark.parametrize("as_report", [True, False], ids=["report", "log"])
+def test_check_with_a_deeply_nested_baseline_exits_2_on_one_line(tmp_path: Path, as_report: bool) -> None:
+    from typer.testing import CliRunner
+
+    from losslog.cli import app
+
+    cand = write_run(tmp_path / "cand", "a", n=25, floor=0.2)
+    saved = tmp_path / "base.json"
+    head = '{"schema_version": 1, "runs": ' if as_report else '{"log_history": '
+    saved.write_text(head + "[" * _DEEP + "]" * _DEEP + "}", encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", "--no-config", str(cand), "--baseline", str(saved)])
+    assert result.exit_code == 2, result.output
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith("losslog: error: ") and str(saved) in errors[0]
+    assert "Traceback" not in result.output and "RecursionError" not in result.output
 
 
 def test_several_baselines_pair_by_run_name(tmp_path: Path) -> None:

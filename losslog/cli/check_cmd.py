@@ -1,6 +1,6 @@
 """``losslog check``: the CI gate. Exit 0 when every run passes, 1 when a rule failed, 2 on bad input.
 
-The command only translates: options and the config file in, ``losslog.analysis.gate`` decides,
+The command only translates: options and the config file in, ``losslog.gate`` decides,
 a renderer formats, the exit code goes out. Options given on the command line override the
 config file (``[tool.losslog]`` in pyproject.toml or losslog.toml) key by key.
 """
@@ -8,42 +8,22 @@ config file (``[tool.losslog]`` in pyproject.toml or losslog.toml) key by key.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from losslog.analysis import AnalysisOptions, RunAnalysis, analyze
-from losslog.analysis.gate import (
-    BaselineRun,
-    GateResult,
-    GateSpec,
-    baseline_from_analysis,
-    baseline_from_report_json,
-    evaluate,
-    is_report_json,
-    metric_extremes,
-    parse_assertion,
-    parse_fail_on,
-    parse_max_regression,
-)
 from losslog.cli.app import app, handle_errors
 from losslog.cli.common import analysis_options, split_format, write_output
 from losslog.cli.loading import load_runs
 from losslog.config import Config, load_config
-from losslog.errors import ExitCode, InputError, UsageError
-from losslog.report import SCHEMA_VERSION, Report, build_report
+from losslog.errors import UsageError
+from losslog.gate import gate_exit_code, judge, load_baseline, parse_spec
+from losslog.readers import discover
+from losslog.render.gate_text import plain, render_gate_text
+from losslog.report import build_report
 
 CHECK_FORMATS = ("text", "json", "github", "markdown")
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _plain(text: object) -> str:
-    """One line of terminal text: control characters from names cannot move the cursor or add lines."""
-    return _CONTROL.sub("?", str(text))
-
 
 def _pick(cli: Any, cfg: Any, default: Any = None) -> Any:
     """The command line wins over the config file, which wins over the default."""
@@ -52,29 +32,6 @@ def _pick(cli: Any, cfg: Any, default: Any = None) -> Any:
     if cfg is not None:
         return cfg
     return default
-
-
-def load_baseline(path: Path, log_format: str | None, keep_all: bool, options: AnalysisOptions) -> list[BaselineRun]:
-    """A saved JSON report (told by content) or any log/folder losslog reads, analyzed like the candidate."""
-    if is_report_json(path):
-        return baseline_from_report_json(path, SCHEMA_VERSION)
-    found = load_runs([path], log_format, keep_all, verbose=False)
-    if found.errors:
-        first = found.errors[0]
-        raise InputError(f"cannot read baseline: {first.message}", first.source or path)
-    if not found.runs:
-        raise InputError("no training logs found for the baseline", path)
-    analyses: list[RunAnalysis] = [analyze(run, options) for run in found.runs]
-    return [baseline_from_analysis(a) for a in analyses]
-
-
-def gate_exit_code(report: Report, gate: GateResult) -> int:
-    """2 wins when an input could not be read or none was found; then 1 when a rule failed."""
-    if report.errors or not report.runs:
-        return int(ExitCode.BAD_INPUT)
-    if not gate.passed:
-        return int(ExitCode.GATE_FAILED)
-    return int(ExitCode.OK)
 
 
 @app.command()
@@ -191,9 +148,11 @@ def check(
     baseline_path = _pick(baseline, cfg.baseline)
     if max_regression is not None and baseline_path is None:
         raise UsageError("--max-regression needs --baseline")
-    spec_fail_on = parse_fail_on(_pick(fail_on, list(cfg.fail_on) if cfg.fail_on is not None else None))
-    spec_asserts = tuple(parse_assertion(a) for a in _pick(assertions, cfg.assertions, ()))
-    regression = parse_max_regression(_pick(max_regression, cfg.max_regression))
+    spec = parse_spec(
+        _pick(fail_on, list(cfg.fail_on) if cfg.fail_on is not None else None),
+        _pick(assertions, cfg.assertions, ()),
+        _pick(max_regression, cfg.max_regression),
+    )
     options = analysis_options(
         smooth=_pick(smooth, cfg.smooth, 0.6),
         monitor=_pick(monitor, cfg.monitor),
@@ -209,16 +168,10 @@ def check(
 
     found = load_runs(run_paths, fmt_in, keep, verbose)
     report = build_report(found.runs, found.errors, options)
-    baselines = load_baseline(baseline_path, fmt_in, keep, options) if baseline_path is not None else None
-    spec = GateSpec(
-        fail_on=spec_fail_on,
-        assertions=spec_asserts,
-        baselines=tuple(baselines) if baselines is not None else None,
-        baseline_source=str(baseline_path) if baseline_path is not None else None,
-        max_regression=regression,
-    )
-    extremes = {run.name: metric_extremes(run) for run in found.runs}
-    gate = evaluate(report.runs, spec, extremes)
+    if baseline_path is not None:
+        baselines = load_baseline(baseline_path, fmt_in, keep, options, discover.RAISE_UNEXPECTED)
+        spec = spec.with_baseline(baselines, str(baseline_path))
+    gate = judge(report, found.runs, spec)
 
     if junit_path is not None:
         from losslog.render.junit import render_junit
@@ -246,7 +199,7 @@ def check(
     else:
         write_output(render_gate_text(report, gate, verbose), None)
     for e in report.errors:
-        typer.echo(f"losslog: error: {_plain(e.source)}: {_plain(e.message)}", err=True)
+        typer.echo(f"losslog: error: {plain(e.source)}: {plain(e.message)}", err=True)
     if not report.runs and not report.errors:
         typer.echo("losslog: error: no runs found", err=True)
     raise typer.Exit(gate_exit_code(report, gate))
@@ -262,45 +215,3 @@ def _append_step_summary(markdown: str) -> None:
             fh.write(markdown + "\n")
     except OSError as exc:
         typer.echo(f"losslog: warning: cannot write the step summary to {target}: {exc.strerror or exc}", err=True)
-
-
-def render_gate_text(report: Report, gate: GateResult, verbose: bool = False) -> str:
-    """For a person reading a CI log: the overall verdict first, then each run and its failed rules."""
-    from losslog.render.github import BASELINE_HEADER, baseline_cells
-
-    names = gate.run_names() or [r.name for r in report.runs]
-    failed_runs = [n for n in names if not gate.run_passed(n)]
-    lines: list[str] = []
-    if report.errors or not report.runs:
-        head = "ERROR: some inputs could not be read" if report.runs else "ERROR: no run could be read"
-    elif failed_runs:
-        head = f"FAILED: {len(failed_runs)} of {len(names)} run{'s' if len(names) != 1 else ''} failed the gate"
-    else:
-        head = f"PASSED: {len(names)} run{'s' if len(names) != 1 else ''} passed the gate"
-    fail_on = ", ".join(str(w) for w in gate.settings.get("fail_on", [])) or "none"
-    lines.append(f"losslog check {head} (fail on: {fail_on})")
-    verdicts = {r.name: r for r in report.runs}
-    for name in names:
-        run = verdicts.get(name)
-        status = "PASS" if gate.run_passed(name) else "FAIL"
-        extra = f"  {run.verdict}  ({run.source})" if run is not None else ""
-        lines.append(_plain(f"{status}  {name}{extra}"))
-        for r in gate.rules:
-            if r.run != name or (r.passed and not verbose and r.kind == "findings"):
-                continue
-            mark = "ok  " if r.passed else "FAIL"
-            lines.append(_plain(f"    {mark} {r.rule}: {r.message}"))
-    if gate.baseline:
-        lines.append("")
-        lines.append(_plain(f"baseline: {gate.settings.get('baseline')}"))
-        rows = [BASELINE_HEADER] + [baseline_cells(b) for b in gate.baseline]
-        widths = [max(len(_plain(row[i])) for row in rows) for i in range(len(BASELINE_HEADER))]
-        right = {2, 3, 4, 5}
-        for row in rows:
-            cells = [
-                _plain(c).rjust(widths[i]) if i in right else _plain(c).ljust(widths[i]) for i, c in enumerate(row)
-            ]
-            lines.append("  ".join(cells).rstrip())
-    for e in report.errors:
-        lines.append(_plain(f"ERROR  {e.source}: {e.message}"))
-    return "\n".join(lines) + "\n"

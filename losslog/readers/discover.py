@@ -35,7 +35,8 @@ GENERIC_NAMES = frozenset(
         "losses.csv",
     }
 )
-#: Set by ``--traceback``: let unexpected reader exceptions propagate with their stack.
+#: The CLI's ``--traceback`` switch, read only when a caller of ``discover`` passes no
+#: ``raise_unexpected`` (the library API always passes it, so it never depends on this).
 RAISE_UNEXPECTED = False
 
 _SKIP_DIRS = re.compile(r"^(\..*|__pycache__|node_modules|site-packages)$")
@@ -73,6 +74,7 @@ def _read_one(
     base: str,
     keep_all: bool,
     out: Discovery,
+    raise_unexpected: bool,
 ) -> None:
     try:
         runs = reader.read(path)
@@ -85,7 +87,7 @@ def _read_one(
         out.errors.append(InputError(f"cannot read: {exc.strerror or exc}", path))
         return
     except Exception as exc:  # a reader tripped on input it did not foresee: report, go on
-        if RAISE_UNEXPECTED:
+        if raise_unexpected:
             raise
         out.errors.append(ParseError(f"could not parse ({type(exc).__name__}: {exc})", path))
         return
@@ -112,6 +114,7 @@ def _walk(
     keep_all: bool,
     out: Discovery,
     on_path: Callable[[Path], None] | None,
+    raise_unexpected: bool,
 ) -> None:
     rel = os.path.relpath(folder, root)
     probe = make_probe(folder)
@@ -125,7 +128,7 @@ def _walk(
         if on_path:
             on_path(folder)
         base = _run_base_name(folder, rel) if folder != root else _run_base_name(folder, None)
-        _read_one(folder, dir_reader, base, keep_all, out)
+        _read_one(folder, dir_reader, base, keep_all, out, raise_unexpected)
         return
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -146,7 +149,7 @@ def _walk(
                 # Hugging Face copies the same history into every checkpoint-N/: count it once.
                 out.ignored.append(path)
                 continue
-            _walk(path, root, forced, keep_all, out, on_path)
+            _walk(path, root, forced, keep_all, out, on_path, raise_unexpected)
             continue
         if not entry.is_file(follow_symlinks=True) or entry.name.startswith("."):
             continue
@@ -167,7 +170,7 @@ def _walk(
         base = _run_base_name(path, root_rel)
         if base == "":
             base = root.resolve().name
-        _read_one(path, reader, base, keep_all, out)
+        _read_one(path, reader, base, keep_all, out, raise_unexpected)
 
 
 def discover(
@@ -175,9 +178,15 @@ def discover(
     fmt: str | None = None,
     keep_all: bool = False,
     on_path: Callable[[Path], None] | None = None,
+    raise_unexpected: bool | None = None,
 ) -> Discovery:
-    """Read every path into runs; collect, never raise, the errors of individual inputs."""
+    """Read every path into runs; collect, never raise, the errors of individual inputs.
+
+    ``raise_unexpected``: a reader's unexpected exception (a bug, not bad input) propagates instead
+    of becoming a ParseError; None falls back to the CLI's ``RAISE_UNEXPECTED`` (``--traceback``).
+    """
     forced = registry.get(fmt) if fmt else None
+    raise_ = RAISE_UNEXPECTED if raise_unexpected is None else raise_unexpected
     out = Discovery()
     for path in paths:
         try:
@@ -185,7 +194,7 @@ def discover(
                 raise InputError("no such file or directory", path)
             if path.is_dir():
                 before_runs, before_errors = len(out.runs), len(out.errors)
-                _walk(path, path, forced, keep_all, out, on_path)
+                _walk(path, path, forced, keep_all, out, on_path, raise_)
                 if len(out.runs) == before_runs and len(out.errors) == before_errors:
                     raise InputError(
                         "no training logs found in this folder "
@@ -199,7 +208,7 @@ def discover(
                 on_path(path)
             if reader.reads_dirs:
                 raise InputError(f"format {reader.name} reads folders, not files", path)
-            _read_one(path, reader, _run_base_name(path, None), keep_all, out)
+            _read_one(path, reader, _run_base_name(path, None), keep_all, out, raise_)
         except LossLogError as exc:
             out.errors.append(exc)
         except OSError as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from losslog.analysis.gate import BaselineRow, GateResult, RuleResult
+from losslog.gate import BaselineRow, GateResult, RuleResult
 from losslog.render.markdown import md_escape
 from losslog.render.words import num
 from losslog.report import Report

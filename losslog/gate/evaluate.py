@@ -1,40 +1,30 @@
-"""The CI gate: rules evaluated against analyzed runs, with a pass/fail and the evidence for each.
+"""The gate's judgment: every run against every rule, with a pass/fail and the evidence for each.
 
-Everything here is pure (no printing, no exit codes) so that ``losslog check``, the JSON report and
-anyone importing losslog see the same decisions. Three kinds of rules:
-
-- **findings** (``--fail-on``): a run fails when the analysis found one of the named diagnoses, or
-  any finding at or above a severity. The default is ``error`` (divergence), as a gate that fails
-  on nothing would be useless and one that fails on every warning surprises people.
-- **assertions** (``--assert``): ``METRIC[:STAT] OP NUMBER``, parsed by a regular expression and
-  never evaluated as code, because the expression comes from a CI file anyone can edit.
-- **baseline** (``--baseline``): the candidate's best monitored metric compared with a baseline
-  run's, failing when it is worse by more than ``max_regression`` percent (relative).
+Pure (no printing): ``losslog check``, the JSON report and the library API see the same decisions.
+``gate_exit_code`` is the one place (report, gate result) become a process exit code.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import operator
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from losslog.analysis.findings import CODES, SEVERITY_ORDER, Finding
+from losslog.analysis.findings import SEVERITY_ORDER, Finding
 from losslog.analysis.run_analysis import RunAnalysis
 from losslog.analysis.summary import MetricSummary
-from losslog.errors import InputError, UsageError
+from losslog.errors import ExitCode
+from losslog.gate.baseline import BaselineRun, pair_baseline
+from losslog.gate.spec import Assertion, FailOn, GateSpec
+from losslog.report import Report
 
 if TYPE_CHECKING:
     from losslog.model import Run
 
 RuleKind = Literal["findings", "assert", "baseline"]
-Stat = Literal["best", "last", "first", "min", "max"]
 
-STATS: tuple[str, ...] = ("best", "last", "first", "min", "max")
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -42,123 +32,8 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
     "==": lambda a, b: math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12),
 }
-#: fail-on words that are severities, not finding codes
-SEVERITIES: tuple[str, ...] = ("info", "warning", "error")
-#: the default when neither the command line nor a config file says: fail on errors (divergence)
-DEFAULT_FAIL_ON: tuple[str, ...] = ("error",)
 #: findings that describe rather than diagnose: never matched by a severity threshold
 _INFORMATIONAL = frozenset({"generalization_gap"})
-
-ASSERT_FORM = (
-    "expected METRIC[:STAT] OP NUMBER, where STAT is best (default), last, first, min or max and "
-    "OP is one of < <= > >= ==; e.g. 'val_loss<0.1', 'val_loss:last<1.0', 'val_accuracy:best>=0.9'"
-)
-
-# The right-hand side cannot hold an operator character, so the split happens at the LAST
-# operator: 'a>=b<0.1' gives name 'a>=b' (then rejected), never a silently different rule.
-_ASSERT_RE = re.compile(r"^(?P<lhs>.*?)\s*(?P<op><=|>=|==|<|>)\s*(?P<rhs>[^<>=!]*)$", re.DOTALL)
-_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
-# Names as logs write them: val_loss, train/loss, metrics/mAP50-95(B), top-1 acc, mAP@0.5.
-_NAME_RE = re.compile(r"^[\w./()\[\]@%+\- ]+$")
-
-
-# --------------------------------------------------------------------------------------------
-# The rules
-
-
-@dataclass(frozen=True)
-class Assertion:
-    """One parsed ``--assert`` expression."""
-
-    text: str  # as the user wrote it, for messages
-    metric: str
-    stat: Stat
-    op: str
-    value: float
-
-
-@dataclass(frozen=True)
-class FailOn:
-    """Which findings fail a run: named codes, and/or everything at or above a severity."""
-
-    codes: tuple[str, ...] = ()
-    severity: str | None = None
-
-    @property
-    def words(self) -> tuple[str, ...]:
-        return self.codes + ((self.severity,) if self.severity else ())
-
-
-def parse_assertion(text: str) -> Assertion:
-    """Parse ``METRIC[:STAT] OP NUMBER``; anything else is a usage error showing the expected form."""
-    raw = text.strip()
-    m = _ASSERT_RE.match(raw)
-    if m is None:
-        hint = " (use == to compare for equality)" if "=" in raw else ""
-        raise UsageError(f"--assert {text!r}: no comparison operator{hint}; {ASSERT_FORM}")
-    lhs, op, rhs = m.group("lhs").strip(), m.group("op"), m.group("rhs").strip()
-    if lhs.endswith(("!", "=", "<", ">")):
-        raise UsageError(f"--assert {text!r}: unknown operator near {lhs[-1] + op!r}; {ASSERT_FORM}")
-    if not _NUMBER_RE.match(rhs):
-        raise UsageError(f"--assert {text!r}: {rhs!r} is not a number; {ASSERT_FORM}")
-    stat: str = "best"
-    name = lhs
-    if ":" in lhs:
-        name, _, stat = lhs.rpartition(":")
-        name, stat = name.strip(), stat.strip().lower()
-        if stat not in STATS:
-            raise UsageError(f"--assert {text!r}: unknown statistic {stat!r}; {ASSERT_FORM}")
-    if not name or not _NAME_RE.match(name):
-        raise UsageError(f"--assert {text!r}: {name!r} is not a metric name; {ASSERT_FORM}")
-    return Assertion(text=raw, metric=name, stat=stat, op=op, value=float(rhs))  # type: ignore[arg-type]
-
-
-def parse_fail_on(items: Iterable[str] | None, known_codes: Iterable[str] | None = None) -> FailOn:
-    """``overfitting,divergence`` / ``warning`` / ``none``; items may be repeated or comma-joined.
-
-    Several severities keep the lowest (``warning,error`` = ``warning``). ``none`` turns the
-    findings rule off (for a gate made only of assertions or a baseline).
-    """
-    known = set(known_codes if known_codes is not None else CODES)
-    codes: list[str] = []
-    severities: list[str] = []
-    words = [w.strip().lower() for item in (items or []) for w in str(item).split(",")]
-    words = [w for w in words if w]
-    if not words:
-        words = list(DEFAULT_FAIL_ON)
-    for w in words:
-        if w in ("none", "never", "off"):
-            continue
-        if w in SEVERITIES:
-            severities.append(w)
-        elif w in known:
-            if w not in codes:
-                codes.append(w)
-        else:
-            raise UsageError(
-                f"--fail-on {w!r}: expected finding codes ({', '.join(sorted(known))}), "
-                f"a severity ({', '.join(SEVERITIES)}) or none"
-            )
-    severity = min(severities, key=lambda s: SEVERITY_ORDER[s]) if severities else None
-    return FailOn(tuple(codes), severity)
-
-
-def parse_max_regression(value: str | float | int | None) -> float:
-    """``5``, ``5%`` or ``0.5%`` -> percent as a float; negative or non-numeric is a usage error."""
-    if value is None:
-        return 0.0
-    text = str(value).strip().removesuffix("%").strip()
-    try:
-        pct = float(text)
-    except ValueError:
-        raise UsageError(f"--max-regression {value!r}: expected a percentage such as 0, 2 or 2.5%") from None
-    if not math.isfinite(pct) or pct < 0:
-        raise UsageError(f"--max-regression {value!r}: expected a percentage of 0 or more")
-    return pct
-
-
-# --------------------------------------------------------------------------------------------
-# Results
 
 
 @dataclass(frozen=True)
@@ -240,145 +115,6 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_json_safe(v) for v in value]
     return value
-
-
-# --------------------------------------------------------------------------------------------
-# Baselines
-
-
-@dataclass(frozen=True)
-class BaselineMetric:
-    name: str  # raw tag
-    display: str
-    goal: str | None
-    best: float | None
-
-
-@dataclass(frozen=True)
-class BaselineRun:
-    """What a baseline contributes: its name and each metric's best value (from a log or a report)."""
-
-    name: str
-    source: str
-    monitor: str | None  # display name of the monitored metric
-    metrics: tuple[BaselineMetric, ...]
-
-    def metric(self, tag: str, display: str) -> BaselineMetric | None:
-        for m in self.metrics:
-            if m.name == tag:
-                return m
-        return next((m for m in self.metrics if m.display == display), None)
-
-
-def baseline_from_analysis(run: RunAnalysis) -> BaselineRun:
-    return BaselineRun(
-        name=run.name,
-        source=run.source,
-        monitor=run.best.metric if run.best else None,
-        metrics=tuple(BaselineMetric(m.name, m.display, m.goal, m.best) for m in run.metrics),
-    )
-
-
-def is_report_json(path: Path) -> bool:
-    """A JSON report saved by ``losslog report --format json``: told apart by content, not name."""
-    if not path.is_file():
-        return False
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4096).lstrip()
-    except OSError:
-        return False
-    if not head.startswith(b"{"):
-        return False
-    return b'"schema_version"' in head
-
-
-def baseline_from_report_json(path: Path, schema_version: int) -> list[BaselineRun]:
-    """Baseline runs from a saved JSON report (``runs[].best`` and ``runs[].metrics[].best``).
-
-    ``schema_version`` is the newest report version this losslog writes (``losslog.report``
-    passes it in: the analysis layer does not import the report layer).
-    """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read baseline: {exc}", path) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"baseline is not valid JSON (line {exc.lineno}: {exc.msg})", path) from None
-    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
-        raise InputError("baseline JSON is not a losslog report (no 'runs' list)", path)
-    version = data.get("schema_version")
-    if not isinstance(version, int) or version > schema_version:
-        raise InputError(
-            f"baseline report has schema_version {version!r}; this losslog reads up to {schema_version}", path
-        )
-    out: list[BaselineRun] = []
-    for i, r in enumerate(data["runs"]):
-        if not isinstance(r, dict):
-            raise InputError(f"baseline report: runs[{i}] is not an object", path)
-        metrics: list[BaselineMetric] = []
-        for m in r.get("metrics") or []:
-            if isinstance(m, dict) and isinstance(m.get("name"), str):
-                metrics.append(
-                    BaselineMetric(m["name"], str(m.get("display") or m["name"]), _goal(m), _num_or_none(m.get("best")))
-                )
-        best = r.get("best") if isinstance(r.get("best"), dict) else None
-        if best and isinstance(best.get("tag"), str) and not any(m.name == best["tag"] for m in metrics):
-            # a trimmed report: only runs[].best kept; it still holds the monitored metric
-            display = str(best.get("metric") or best["tag"])
-            metrics.append(BaselineMetric(best["tag"], display, _goal(best), _num_or_none(best.get("value"))))
-        out.append(
-            BaselineRun(
-                name=str(r.get("name") or f"run{i}"),
-                source=str(r.get("source") or path),
-                monitor=str(best.get("metric")) if best and best.get("metric") else None,
-                metrics=tuple(metrics),
-            )
-        )
-    if not out:
-        raise InputError("baseline report holds no runs", path)
-    return out
-
-
-def _goal(d: dict[str, Any]) -> str | None:
-    g = d.get("goal")
-    return g if g in ("min", "max") else None
-
-
-def _num_or_none(x: Any) -> float | None:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return None
-    return float(x) if math.isfinite(x) else None
-
-
-def pair_baseline(candidate: str, baselines: Sequence[BaselineRun]) -> BaselineRun | None:
-    """One baseline run serves every candidate; several are matched to candidates by run name."""
-    if len(baselines) == 1:
-        return baselines[0]
-    return next((b for b in baselines if b.name == candidate), None)
-
-
-# --------------------------------------------------------------------------------------------
-# Evaluation
-
-
-@dataclass(frozen=True)
-class GateSpec:
-    """The rules of one gate, as parsed from the command line and the config file."""
-
-    fail_on: FailOn = field(default_factory=lambda: FailOn(severity="error"))
-    assertions: tuple[Assertion, ...] = ()
-    baselines: tuple[BaselineRun, ...] | None = None
-    baseline_source: str | None = None
-    max_regression: float = 0.0  # percent
-
-    def settings(self) -> dict[str, Any]:
-        return {
-            "fail_on": list(self.fail_on.words),
-            "assert": [a.text for a in self.assertions],
-            "baseline": self.baseline_source,
-            "max_regression": self.max_regression,
-        }
 
 
 def lookup_metric(run: RunAnalysis, name: str) -> MetricSummary | None:
@@ -601,3 +337,18 @@ def evaluate(
             rows.extend(brows)
     passed = bool(runs) and all(r.passed for r in rules)
     return GateResult(passed=passed, rules=tuple(rules), baseline=tuple(rows), settings=spec.settings())
+
+
+def judge(report: Report, runs: Sequence[Run], spec: GateSpec) -> GateResult:
+    """The gate on a report; ``runs`` are the report's runs with their points (for ``:min``/``:max``)."""
+    extremes = {run.name: metric_extremes(run) for run in runs}
+    return evaluate(report.runs, spec, extremes)
+
+
+def gate_exit_code(report: Report, gate: GateResult) -> int:
+    """2 wins when an input could not be read or none was found; then 1 when a rule failed."""
+    if report.errors or not report.runs:
+        return int(ExitCode.BAD_INPUT)
+    if not gate.passed:
+        return int(ExitCode.GATE_FAILED)
+    return int(ExitCode.OK)
