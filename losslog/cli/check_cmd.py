@@ -8,7 +8,6 @@ config file (``[tool.losslog]`` in pyproject.toml or losslog.toml) key by key.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,13 +46,12 @@ from losslog.output import print_error, print_warning
 from losslog.render.base import RenderContext
 from losslog.render.check_formats import GateOutcome, check_renderers, gate_markdown
 from losslog.report import SCHEMA_VERSION, Report, build_report
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from losslog.sanitize import safe_text
 
 
 def _plain(text: object) -> str:
     """One line of terminal text: control characters from names cannot move the cursor or add lines."""
-    return _CONTROL.sub("?", str(text))
+    return safe_text(text)
 
 
 def load_baseline(path: Path, log_format: str | None, keep_all: bool, options: AnalysisOptions) -> list[BaselineRun]:
