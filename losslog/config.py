@@ -22,14 +22,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from losslog.analysis.options import param_name, user_options
 from losslog.errors import UsageError
 
 CONFIG_NAMES: tuple[str, ...] = ("losslog.toml", "pyproject.toml")
 
 
+#: analysis settings (``smooth``, ``patience`` ...): every user-settable ``AnalysisOptions`` field,
+#: keyed by its command-line parameter name, so a new option is accepted here without a line
+_ANALYSIS_FIELDS = {param_name(f): f for f in user_options()}
+
+
 @dataclass(frozen=True)
 class Config:
-    """Settings read from a file; None (or empty) means the file did not set it."""
+    """Settings read from a file; None (or empty) means the file did not set it.
+
+    The analysis settings are in ``analysis`` (keyed like the command-line parameters) and read as
+    attributes too (``cfg.smooth``).
+    """
 
     source: Path | None = None
     paths: tuple[Path, ...] = ()
@@ -39,16 +49,31 @@ class Config:
     max_regression: float | str | None = None
     format: str | None = None
     junit: Path | None = None
-    monitor: str | None = None
-    mode: str | None = None
-    goal: tuple[str, ...] | None = None
-    smooth: float | None = None
-    patience: int | None = None
-    min_delta: float | None = None
-    classes: int | None = None
     log_format: str | None = None
     keep_all: bool | None = None
+    analysis: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _ANALYSIS_FIELDS:
+            return self.analysis.get(name)
+        raise AttributeError(name)
+
+    def default_map(self) -> dict[str, Any]:
+        """The settings as click's ``default_map`` (parameter name -> value): the command line
+        overrides them option by option, and click checks them like typed values."""
+        out: dict[str, Any] = {}
+        for name in ("fail_on", "assertions", "baseline", "format", "junit", "log_format", "keep_all"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = list(value) if isinstance(value, tuple) else value
+        if self.paths:
+            out["paths"] = list(self.paths)
+        if self.max_regression is not None:
+            out["max_regression"] = str(self.max_regression)
+        for name, value in self.analysis.items():
+            out[name] = list(value) if isinstance(value, tuple) else value
+        return out
 
 
 def _load_toml(text: str, path: Path) -> dict[str, Any]:
@@ -190,7 +215,7 @@ def _rel(base: Path, p: str) -> Path:
     return q if q.is_absolute() else base / q
 
 
-#: key -> the Config field it fills
+#: key -> the Config field it fills (analysis keys fill ``Config.analysis``)
 KEYS: dict[str, str] = {
     "paths": "paths",
     "fail_on": "fail_on",
@@ -200,50 +225,68 @@ KEYS: dict[str, str] = {
     "max_regression": "max_regression",
     "format": "format",
     "junit": "junit",
-    "monitor": "monitor",
-    "mode": "mode",
-    "goal": "goal",
-    "goals": "goal",
-    "smooth": "smooth",
-    "patience": "patience",
-    "min_delta": "min_delta",
-    "classes": "classes",
     "log_format": "log_format",
     "keep_all": "keep_all",
+    **{name: name for name in _ANALYSIS_FIELDS},
+    "goals": "goal",
 }
+_ALIASES = ("assertions", "goals")
+
+
+def _analysis_value(path: Path, key: str, v: Any) -> Any:
+    """Type and range of an analysis setting, from its field's metadata (as the CLI checks them)."""
+    meta = _ANALYSIS_FIELDS[key].metadata
+    if meta["repeat"]:
+        return _goals(path, key, v) if key == "goal" else _strs(path, key, v)
+    kind = meta["value"]
+    value: Any
+    if kind is float:
+        value = _number(path, key, v)
+    elif kind is int:
+        value = _int(path, key, v)
+    elif kind is bool:
+        value = _bool(path, key, v)
+    else:
+        value = _str(path, key, v)
+    low, high = meta["min"], meta["max"]
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = (
+            f"between {low} and {high}"
+            if low is not None and high is not None
+            else (f"at least {low}" if low is not None else f"at most {high}")
+        )
+        raise _err(path, key, f"a number {bounds}", v)
+    return value
 
 
 def parse_settings(table: dict[str, Any], path: Path) -> Config:
     """Check every key and type; resolve paths against the file's folder."""
     base = path.parent
     values: dict[str, Any] = {}
+    analysis: dict[str, Any] = {}
     for raw_key, v in table.items():
         key = str(raw_key).replace("-", "_")
         if key not in KEYS:
-            known = ", ".join(sorted(k for k in KEYS if k not in ("assertions", "goals")))
+            known = ", ".join(sorted(k for k in KEYS if k not in _ALIASES))
             raise UsageError(f"unknown setting {raw_key!r} (known: {known})", path)
         fname = KEYS[key]
-        if fname in values:
+        if fname in values or fname in analysis:
             raise UsageError(f"{raw_key!r} is set twice (as {key} and an alias)", path)
-        if fname == "paths":
+        if fname in _ANALYSIS_FIELDS:
+            analysis[fname] = _analysis_value(path, fname, v)
+        elif fname == "paths":
             values[fname] = tuple(_rel(base, p) for p in _strs(path, key, v))
         elif fname in ("fail_on", "assertions"):
             values[fname] = _strs(path, key, v)
-        elif fname == "goal":
-            values[fname] = _goals(path, key, v)
         elif fname in ("baseline", "junit"):
             values[fname] = _rel(base, _str(path, key, v))
         elif fname == "max_regression":
             values[fname] = _regression(path, key, v)
-        elif fname in ("smooth", "min_delta"):
-            values[fname] = _number(path, key, v)
-        elif fname in ("patience", "classes"):
-            values[fname] = _int(path, key, v)
         elif fname == "keep_all":
             values[fname] = _bool(path, key, v)
         else:
             values[fname] = _str(path, key, v)
-    return Config(source=path, raw=dict(table), **values)
+    return Config(source=path, analysis=analysis, raw=dict(table), **values)
 
 
 def load_config(path: Path | None = None, start: Path | None = None) -> Config:

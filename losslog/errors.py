@@ -59,3 +59,20 @@ class ParseError(InputError):
             message = f"line {line}: {message}"
         super().__init__(message, source)
         self.line = line
+
+
+class OutputError(LossLogError):
+    """The output could not be written (a full disk, a closed terminal): the environment's fault, not a bug."""
+
+
+def outcome_exit_code(*, input_errors: bool, runs_found: bool, gate_passed: bool | None = None) -> ExitCode:
+    """The one rule for every command that reads runs.
+
+    An input that could not be read, or no run at all, wins (2): a gate must never pass on what it
+    did not see. Then a failed gate (1, only when a gate was asked for), else 0.
+    """
+    if input_errors or not runs_found:
+        return ExitCode.BAD_INPUT
+    if gate_passed is False:
+        return ExitCode.GATE_FAILED
+    return ExitCode.OK

@@ -10,12 +10,14 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from losslog import __version__
 from losslog.errors import ExitCode, LossLogError
+from losslog.output import print_error
 
 app = typer.Typer(
     name="losslog",
@@ -32,10 +34,28 @@ app = typer.Typer(
 )
 
 
-class State:
-    """Global flags set by the app callback."""
+@dataclass(frozen=True)
+class AppContext:
+    """The global options, carried on click's context (``ctx.obj``) rather than in module state,
+    so two invocations in one process (tests, a library caller) cannot leak settings."""
 
     traceback: bool = False
+
+
+def current_click_context() -> Any:
+    """click's current context: typer >= 0.25 vendors click, older versions use the click package."""
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - typer < 0.25
+        from click import get_current_context  # type: ignore[import-not-found,no-redef,unused-ignore]
+    return get_current_context(silent=True)
+
+
+def app_context() -> AppContext:
+    """The running command's AppContext (defaults outside a command, e.g. a direct call in a test)."""
+    ctx = current_click_context()
+    obj = ctx.find_object(AppContext) if ctx is not None else None
+    return obj if obj is not None else AppContext()
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,7 +63,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def fail(message: str, code: ExitCode = ExitCode.BAD_INPUT) -> typer.Exit:
     """Print a one-line error on stderr and return the Exit to raise."""
-    typer.echo(f"losslog: error: {message}", err=True)
+    print_error(message)
     return typer.Exit(int(code))
 
 
@@ -60,7 +80,7 @@ def handle_errors(func: F) -> F:
         except (typer.Exit, typer.Abort):
             raise
         except LossLogError as exc:
-            if State.traceback:
+            if app_context().traceback:
                 raise
             raise fail(str(exc), exc.exit_code) from None
         except KeyboardInterrupt:
@@ -68,7 +88,7 @@ def handle_errors(func: F) -> F:
         except BrokenPipeError:
             stdout_closed()
         except Exception as exc:
-            if State.traceback:
+            if app_context().traceback:
                 raise
             raise fail(
                 f"internal error ({type(exc).__name__}: {exc}); rerun with --traceback and report it",
@@ -102,13 +122,14 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
+    ctx: typer.Context,
     traceback: Annotated[bool, typer.Option("--traceback", help="Show the full Python traceback on errors.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """losslog: training-log analyzer."""
-    State.traceback = traceback
+    ctx.obj = AppContext(traceback=traceback)
     if traceback:
         from losslog.readers import discover
 

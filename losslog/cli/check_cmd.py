@@ -12,31 +12,96 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
+from losslog.analysis import AnalysisOptions
 from losslog.cli.app import app, handle_errors
-from losslog.cli.common import analysis_options, split_format, write_output
+from losslog.cli.common import (
+    KeepAllOpt,
+    LogFormatOpt,
+    emit,
+    finish,
+    format_option,
+    split_format,
+    with_analysis_options,
+    write_output,
+)
 from losslog.cli.loading import load_runs
 from losslog.config import Config, load_config
-from losslog.errors import UsageError
-from losslog.gate import gate_exit_code, judge, load_baseline, parse_spec
+from losslog.errors import LossLogError, UsageError
+from losslog.gate import judge, load_baseline, parse_spec
+from losslog.output import print_error, print_warning
 from losslog.readers import discover
-from losslog.render.gate_text import plain, render_gate_text
+from losslog.render.base import RenderContext
+from losslog.render.check_formats import GateOutcome, check_renderers, gate_markdown
+from losslog.render.gate_text import render_gate_text
 from losslog.report import build_report
 
-CHECK_FORMATS = ("text", "json", "github", "markdown")
 
-def _pick(cli: Any, cfg: Any, default: Any = None) -> Any:
-    """The command line wins over the config file, which wins over the default."""
-    if cli is not None:
-        return cli
-    if cfg is not None:
-        return cfg
-    return default
+class ConfiguredCommand(TyperCommand):
+    """A command whose option defaults come from the settings file (click's ``default_map``).
+
+    ``--config FILE`` / ``--no-config`` are looked for before parsing, the file is read, and its
+    keys become the defaults of the parameters of the same name: the command line overrides the
+    file option by option, and click checks both the same way. A bad file is one line, exit 2.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not _HELP_FLAGS & set(args):
+            try:
+                cfg = _config_for(args)
+            except LossLogError as exc:
+                print_error(exc)
+                raise typer.Exit(int(exc.exit_code)) from None
+            ctx.default_map = {**cfg.default_map(), **(ctx.default_map or {})}
+            ctx.meta[CONFIG_META] = cfg
+        return super().parse_args(ctx, args)
 
 
-@app.command()
+_HELP_FLAGS = frozenset({"--help", "-h"})
+CONFIG_META = "losslog.config"
+
+
+def _config_for(args: list[str]) -> Config:
+    """The settings file the arguments name (``--config FILE``), none (``--no-config``), or the one found."""
+    path: Path | None = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--no-config":
+            return Config()
+        if arg == "--config" and i + 1 < len(args):
+            path = Path(args[i + 1])
+        elif arg.startswith("--config="):
+            path = Path(arg.partition("=")[2])
+    return load_config(path)
+
+
+def _append_step_summary(markdown: str) -> None:
+    """Append to ``$GITHUB_STEP_SUMMARY`` when set (GitHub Actions shows it on the run's page)."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(markdown + "\n")
+    except OSError as exc:
+        print_warning(f"cannot write the step summary to {target}: {exc.strerror or exc}")
+
+
+def _gate_text(outcome: GateOutcome, ctx: RenderContext) -> str:
+    """The gate's text for a person, in the renderer table's signature."""
+    return render_gate_text(outcome.report, outcome.gate, ctx.verbose)
+
+
+CHECK_RENDERERS = check_renderers(_gate_text)
+
+
+@app.command(cls=ConfiguredCommand)
 @handle_errors
+@with_analysis_options()
 def check(
+    ctx: typer.Context,
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
@@ -79,12 +144,7 @@ def check(
             help="How much worse (relative, in %) the best monitored metric may be than the baseline's. Default 0.",
         ),
     ] = None,
-    format: Annotated[
-        str | None,
-        typer.Option(
-            "--format", "-f", metavar="FORMAT", help="text (default), json, github (annotations) or markdown."
-        ),
-    ] = None,
+    format: Annotated[str | None, format_option(CHECK_RENDERERS)] = None,
     junit: Annotated[
         Path | None,
         typer.Option("--junit", metavar="FILE", help="Also write JUnit XML here: one test case per run and rule."),
@@ -96,122 +156,48 @@ def check(
         ),
     ] = None,
     no_config: Annotated[bool, typer.Option("--no-config", help="Ignore any settings file.")] = False,
-    log_format: Annotated[
-        str | None,
-        typer.Option("--log-format", "-F", metavar="NAME", help="Force the input format instead of detecting it."),
-    ] = None,
-    keep_all: Annotated[
-        bool | None,
-        typer.Option("--keep-all/--no-keep-all", help="Keep points a resumed log wrote again for the same steps."),
-    ] = None,
-    smooth: Annotated[
-        float | None,
-        typer.Option("--smooth", min=0.0, max=0.999, help="TensorBoard smoothing weight used to judge curves [0.6]."),
-    ] = None,
-    monitor: Annotated[
-        str | None,
-        typer.Option(
-            "--monitor", metavar="METRIC", help="Metric that picks the best checkpoint (default: validation loss)."
-        ),
-    ] = None,
-    mode: Annotated[
-        str | None,
-        typer.Option("--mode", metavar="min|max", help="min or max: the goal of --monitor if its name does not tell."),
-    ] = None,
-    goal: Annotated[
-        list[str] | None,
-        typer.Option("--goal", metavar="NAME=GOAL", help="NAME=min|max: whether a metric is minimized or maximized."),
-    ] = None,
-    patience: Annotated[
-        int | None, typer.Option("--patience", min=0, help="Evaluations after the best before overfitting counts [3].")
-    ] = None,
-    min_delta: Annotated[
-        float | None, typer.Option("--min-delta", min=0.0, help="Relative improvement that does not count [0].")
-    ] = None,
-    classes: Annotated[
-        int | None, typer.Option("--classes", min=2, help="Number of classes, for chance-level checks.")
-    ] = None,
+    log_format: LogFormatOpt = None,
+    keep_all: KeepAllOpt = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="List skipped files and every rule, passed or not.")
     ] = False,
+    *,
+    options: AnalysisOptions,
 ) -> None:
     """Gate CI on training runs: fail on overfitting/divergence, on assertions, or on a worse baseline.
 
-    Exit codes: 0 every run passed; 1 a rule failed; 2 usage error or unreadable input.
+    Options left out are taken from the settings file ([tool.losslog] in pyproject.toml, or
+    losslog.toml), key by key. Exit codes: 0 every run passed; 1 a rule failed; 2 usage error or
+    unreadable input.
     """
-    cfg = Config() if no_config else load_config(config)
-    out_format, forced = split_format(_pick(format, cfg.format), CHECK_FORMATS, "text")
-    run_paths = list(paths) if paths else list(cfg.paths)
+    cfg: Config = ctx.meta.get(CONFIG_META) or Config()
+    renderer, forced = split_format(format, CHECK_RENDERERS)
+    run_paths = list(paths or ())
     if not run_paths:
         where = f" (and {cfg.source} sets no paths)" if cfg.source else ""
         raise UsageError(f"no PATH given{where}: name the logs to check, e.g. losslog check logs/")
-    baseline_path = _pick(baseline, cfg.baseline)
-    if max_regression is not None and baseline_path is None:
+    given_here = getattr(ctx.get_parameter_source("max_regression"), "name", "") == "COMMANDLINE"
+    if baseline is None and given_here:  # a file may set it for the runs that name a baseline
         raise UsageError("--max-regression needs --baseline")
-    spec = parse_spec(
-        _pick(fail_on, list(cfg.fail_on) if cfg.fail_on is not None else None),
-        _pick(assertions, cfg.assertions, ()),
-        _pick(max_regression, cfg.max_regression),
-    )
-    options = analysis_options(
-        smooth=_pick(smooth, cfg.smooth, 0.6),
-        monitor=_pick(monitor, cfg.monitor),
-        mode=_pick(mode, cfg.mode),
-        goal=_pick(goal, list(cfg.goal) if cfg.goal is not None else None),
-        patience=_pick(patience, cfg.patience, 3),
-        min_delta=_pick(min_delta, cfg.min_delta, 0.0),
-        classes=_pick(classes, cfg.classes),
-    )
-    fmt_in = _pick(log_format, cfg.log_format) or forced
-    keep = bool(_pick(keep_all, cfg.keep_all, False))
-    junit_path = _pick(junit, cfg.junit)
+    spec = parse_spec(fail_on, assertions or (), max_regression)
+    fmt_in = log_format or forced
 
-    found = load_runs(run_paths, fmt_in, keep, verbose)
+    found = load_runs(run_paths, fmt_in, keep_all, verbose)
     report = build_report(found.runs, found.errors, options)
-    if baseline_path is not None:
-        baselines = load_baseline(baseline_path, fmt_in, keep, options, discover.RAISE_UNEXPECTED)
-        spec = spec.with_baseline(baselines, str(baseline_path))
+    if baseline is not None:
+        baselines = load_baseline(baseline, fmt_in, keep_all, options, discover.RAISE_UNEXPECTED)
+        spec = spec.with_baseline(baselines, str(baseline))
     gate = judge(report, found.runs, spec)
+    outcome = GateOutcome(report, gate)
 
-    if junit_path is not None:
+    if junit is not None:
         from losslog.render.junit import render_junit
 
-        write_output(render_junit(report, gate), junit_path)
-    if out_format == "json":
-        import json
-
-        from losslog.report import report_to_dict
-
-        data = report_to_dict(report)
-        data["gate"] = gate.to_dict()
-        write_output(json.dumps(data, indent=2, allow_nan=False) + "\n", None)
-    elif out_format == "markdown":
-        from losslog.render.github import render_gate_markdown
-
-        write_output(render_gate_markdown(report, gate), None)
-    elif out_format == "github":
-        from losslog.render.github import render_annotations, render_gate_markdown
-
-        workspace = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
-        annotations = render_annotations(report, gate, workspace)
-        write_output(render_gate_text(report, gate, verbose) + annotations, None)
-        _append_step_summary(render_gate_markdown(report, gate))
-    else:
-        write_output(render_gate_text(report, gate, verbose), None)
-    for e in report.errors:
-        typer.echo(f"losslog: error: {plain(e.source)}: {plain(e.message)}", err=True)
+        write_output(render_junit(report, gate), junit)
+    workspace = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd()).resolve() if renderer.name == "github" else None
+    emit(renderer, outcome, RenderContext(verbose=verbose, workspace=workspace))
+    if renderer.name == "github":
+        _append_step_summary(gate_markdown(outcome, RenderContext()))
     if not report.runs and not report.errors:
-        typer.echo("losslog: error: no runs found", err=True)
-    raise typer.Exit(gate_exit_code(report, gate))
-
-
-def _append_step_summary(markdown: str) -> None:
-    """Append to ``$GITHUB_STEP_SUMMARY`` when set (GitHub Actions shows it on the run's page)."""
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not target:
-        return
-    try:
-        with open(target, "a", encoding="utf-8") as fh:
-            fh.write(markdown + "\n")
-    except OSError as exc:
-        typer.echo(f"losslog: warning: cannot write the step summary to {target}: {exc.strerror or exc}", err=True)
+        print_error("no runs found")
+    finish(report.errors, bool(report.runs), gate.passed)

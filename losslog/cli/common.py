@@ -1,21 +1,32 @@
 """Options shared by the commands that read runs (report, export, compare, plot, check).
 
-Declaring each option once keeps their names, help texts and validation identical everywhere.
+The analysis options are not written here: ``with_analysis_options`` adds one command-line option
+per user-settable field of ``AnalysisOptions`` (its flag, help, range and default come from the
+field) and hands the command a built ``AnalysisOptions``. A new analysis option is therefore one
+field in ``analysis/options.py``; every command and the config file get it from there.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Any, NoReturn, TypeVar, cast
 
 import typer
 
 from losslog.analysis import AnalysisOptions
-from losslog.errors import UsageError
+from losslog.analysis.options import param_name, user_options
+from losslog.errors import UsageError, outcome_exit_code
 from losslog.naming import Goal
-from losslog.output import write_output
+from losslog.output import Problem, print_input_errors, stdout_guard, write_output
+from losslog.render.base import RenderContext, Renderer, format_help, format_names
 
 __all__ = ["write_output"]
+
+#: every default, written once in ``AnalysisOptions``
+DEFAULTS = AnalysisOptions()
 
 PathsArg = Annotated[
     list[Path],
@@ -25,40 +36,28 @@ PathsArg = Annotated[
 ]
 LogFormatOpt = Annotated[
     str | None,
-    typer.Option("--log-format", "-F", help="Force the input format (see `losslog formats`) instead of detecting it."),
+    typer.Option(
+        "--log-format",
+        "-F",
+        metavar="NAME",
+        help="Force the input format (see `losslog formats`) instead of detecting it.",
+    ),
 ]
 KeepAllOpt = Annotated[
     bool,
-    typer.Option("--keep-all", help="Keep points that a resumed/appended log wrote again for the same steps."),
+    typer.Option(
+        "--keep-all/--no-keep-all", help="Keep points that a resumed/appended log wrote again for the same steps."
+    ),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="List files that were skipped as not logs.")]
-SmoothOpt = Annotated[
-    float,
-    typer.Option("--smooth", min=0.0, max=0.999, help="TensorBoard smoothing weight used to judge curves (0 = raw)."),
-]
-MonitorOpt = Annotated[
-    str | None,
-    typer.Option("--monitor", help="Metric that picks the best checkpoint (default: the validation loss)."),
-]
-ModeOpt = Annotated[
-    str | None, typer.Option("--mode", help="min or max: the goal of --monitor when its name does not tell.")
-]
-GoalOpt = Annotated[
-    list[str] | None,
-    typer.Option("--goal", help="NAME=min|max: override whether a metric is minimized or maximized (repeatable)."),
-]
-PatienceOpt = Annotated[
-    int, typer.Option("--patience", min=0, help="Evaluations after the best before overfitting can be called.")
-]
-MinDeltaOpt = Annotated[
-    float, typer.Option("--min-delta", min=0.0, help="Relative improvement below which a change does not count.")
-]
-ClassesOpt = Annotated[
-    int | None, typer.Option("--classes", min=2, help="Number of classes, for chance-level checks (else inferred).")
-]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of standard output.")
 ]
+
+
+def format_option(table: Sequence[Renderer[Any]]) -> Any:
+    """``--format``: its help lists the renderers of the command's table (the first is the default)."""
+    return typer.Option("--format", "-f", metavar="FORMAT", help=format_help(table))
 
 
 def parse_goals(items: list[str] | None) -> dict[str, Goal]:
@@ -80,40 +79,121 @@ def parse_mode(mode: str | None) -> Goal | None:
     return cast(Goal, mode.lower())
 
 
-def analysis_options(
-    smooth: float = 0.6,
-    monitor: str | None = None,
-    mode: str | None = None,
-    goal: list[str] | None = None,
-    patience: int = 3,
-    min_delta: float = 0.0,
-    classes: int | None = None,
-) -> AnalysisOptions:
-    return AnalysisOptions(
-        smooth=smooth,
-        monitor=monitor,
-        mode=parse_mode(mode),
-        goals=parse_goals(goal),
-        patience=patience,
-        min_delta=min_delta,
-        classes=classes,
+#: fields whose command-line text needs parsing into the field's value (the others are as typed)
+_PARSERS: dict[str, Callable[[Any], Any]] = {"goals": parse_goals, "mode": parse_mode}
+
+
+def analysis_options(**given: Any) -> AnalysisOptions:
+    """``AnalysisOptions`` from command-line values keyed by parameter name (``min_delta``, ``goal``);
+    an absent key keeps the field's default."""
+    values: dict[str, Any] = {}
+    for f in user_options():
+        name = param_name(f)
+        if name in given:
+            values[f.name] = _PARSERS.get(f.name, lambda v: v)(given[name])
+    return AnalysisOptions(**values)
+
+
+def _cli_parameter(f: Any) -> inspect.Parameter:
+    m = f.metadata
+    value_type: Any = m["value"]
+    default = f.default if f.default is not f.default_factory else None
+    if m["repeat"]:
+        annotation: Any = list[value_type] | None
+        default = None
+    elif default is None:
+        annotation = value_type | None
+    else:
+        annotation = value_type
+    opt = typer.Option(m["flag"], help=m["help"], min=m["min"], max=m["max"], metavar=m["metavar"])
+    return inspect.Parameter(
+        param_name(f), inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[annotation, opt]
     )
 
 
-def split_format(value: str | None, outputs: tuple[str, ...], default: str) -> tuple[str, str | None]:
+F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
+
+
+def with_analysis_options(exclude: tuple[str, ...] = ()) -> Callable[[F], F]:
+    """Give the command one option per user-settable ``AnalysisOptions`` field, and pass it
+    ``options: AnalysisOptions`` built from them (``exclude``: parameters the command declares
+    itself, e.g. plot's ``--smooth``, which also smooths the drawn curve)."""
+
+    def decorate(func: F) -> F:
+        sig = inspect.signature(func, eval_str=True)  # typer reads real annotations from __signature__
+        own = [p for p in sig.parameters.values() if p.name != "options"]
+        added = [_cli_parameter(f) for f in user_options() if param_name(f) not in exclude]
+        names = [p.name for p in added]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            given = {n: kwargs.pop(n) for n in names if n in kwargs}
+            return func(*args, options=analysis_options(**given), **kwargs)
+
+        wrapper.__signature__ = sig.replace(parameters=own + added)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in own + added if p.annotation is not p.empty}
+        return cast(F, wrapper)
+
+    return decorate
+
+
+def split_format(value: str | None, outputs: Sequence[Renderer[Any]]) -> tuple[Renderer[Any], str | None]:
     """``--format`` names an output format; as a shortcut it may also name an input format.
 
-    Returns (output format, input format or None). Output names win where both exist ("csv").
+    Returns (the renderer, input format or None); no value is the table's first row. Output names
+    win where both exist ("csv").
     """
     if value is None:
-        return default, None
+        return outputs[0], None
     v = value.strip().lower()
-    if v in outputs:
-        return v, None
+    for r in outputs:
+        if r.name == v:
+            return r, None
     from losslog.readers import registry
 
     if any(r.name == v for r in registry.all_readers()):
-        return default, v
+        return outputs[0], v
     raise UsageError(
-        f"--format {value!r}: expected one of {', '.join(outputs)} (or an input format, see `losslog formats`)"
+        f"--format {value!r}: expected one of {', '.join(format_names(outputs))} "
+        "(or an input format, see `losslog formats`)"
     )
+
+
+def check_output(renderer: Renderer[Any], output: Path | None) -> None:
+    """A binary format cannot go to standard output (checked before any reading)."""
+    if renderer.needs_file and output is None:
+        raise UsageError(f"--format {renderer.name} needs --output FILE (it is binary)")
+
+
+def emit(renderer: Renderer[R], result: R, ctx: RenderContext) -> None:
+    """Render ``result`` and write it to ``ctx.output`` (or standard output): the one dispatch."""
+    check_output(renderer, ctx.output)
+    if ctx.output is None:
+        with stdout_guard():  # a streaming renderer writes standard output itself
+            data = renderer.render(result, ctx)
+    else:
+        data = renderer.render(result, ctx)
+    if data is not None:
+        write_output(data, ctx.output)
+
+
+def finish(problems: Iterable[Problem], runs_found: bool, gate_passed: bool | None = None) -> NoReturn:
+    """Every command that reads runs ends here: unreadable inputs said once on stderr, then the
+    exit code from ``outcome_exit_code`` (2 for any unreadable input or no run, 1 for a failed gate)."""
+    problems = list(problems)
+    print_input_errors(problems)
+    code = outcome_exit_code(input_errors=bool(problems), runs_found=runs_found, gate_passed=gate_passed)
+    raise typer.Exit(int(code))
+
+
+def terminal_layout(output: Path | None) -> tuple[int, bool]:
+    """(width, colour) for terminal text: the terminal's own when standard output is one, else a
+    fixed 160 columns without colour (files and pipes read the same everywhere)."""
+    if output is None:
+        from rich.console import Console
+
+        console = Console()
+        if console.is_terminal:
+            return console.width, True
+    return 160, False

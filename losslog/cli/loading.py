@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from losslog.analysis import AnalysisOptions
 from losslog.model import Run
 from losslog.readers.discover import Discovery, discover
 from losslog.report import Report, build_report
 
+if TYPE_CHECKING:
+    from rich.text import Text
+
 
 def stderr_console():  # type: ignore[no-untyped-def]
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
+
+
+def _line(text: str, style: str = "") -> Text:
+    """A progress line naming files and runs: literal (no console markup), control characters escaped."""
+    from rich.text import Text
+
+    from losslog.sanitize import safe_text
+
+    return Text(safe_text(text), style=style)
 
 
 def load_runs(paths: list[Path], log_format: str | None, keep_all: bool, verbose: bool) -> Discovery:
@@ -23,16 +36,16 @@ def load_runs(paths: list[Path], log_format: str | None, keep_all: bool, verbose
         with console.status("reading logs …") as status:
 
             def on_path(p: Path) -> None:
-                status.update(f"reading {p}")
+                status.update(_line(f"reading {p}"))
 
             found = discover(paths, fmt=log_format, keep_all=keep_all, on_path=on_path)
     else:
         found = discover(paths, fmt=log_format, keep_all=keep_all)
     if verbose:
         for p in found.ignored:
-            console.print(f"skipped (not a log): {p}", style="dim")
+            console.print(_line(f"skipped (not a log): {p}", "dim"))
         for run in found.runs:
-            console.print(f"read {run.source} as {run.format}: run {run.name!r}, {len(run)} points", style="dim")
+            console.print(_line(f"read {run.source} as {run.format}: run {run.name!r}, {len(run)} points", "dim"))
     return found
 
 

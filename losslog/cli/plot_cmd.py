@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from losslog.analysis import AnalysisOptions
 from losslog.cli.app import app, handle_errors
 from losslog.cli.common import (
-    ClassesOpt,
-    GoalOpt,
+    DEFAULTS,
     KeepAllOpt,
     LogFormatOpt,
-    MinDeltaOpt,
-    ModeOpt,
-    MonitorOpt,
     PathsArg,
-    PatienceOpt,
     VerboseOpt,
-    analysis_options,
+    finish,
+    with_analysis_options,
 )
 from losslog.cli.loading import load_runs_and_report
-from losslog.errors import ExitCode, UsageError
+from losslog.errors import UsageError
+from losslog.output import print_note
 
 ImageOutputOpt = Annotated[
     Path,
@@ -93,6 +92,7 @@ def parse_metrics(items: list[str] | None) -> tuple[str, ...]:
 
 @app.command()
 @handle_errors
+@with_analysis_options(exclude=("smooth",))
 def plot(
     paths: PathsArg,
     output: ImageOutputOpt,
@@ -100,7 +100,7 @@ def plot(
         bool, typer.Option("--overlay", help="Several runs: draw the models in the same panels, one colour each.")
     ] = False,
     metrics: MetricsOpt = None,
-    smooth: PlotSmoothOpt = 0.6,
+    smooth: PlotSmoothOpt = DEFAULTS.smooth,
     log_y: LogYOpt = False,
     x: XOpt = "auto",
     title: TitleOpt = None,
@@ -108,13 +108,9 @@ def plot(
     dpi: DpiOpt = None,
     log_format: LogFormatOpt = None,
     keep_all: KeepAllOpt = False,
-    monitor: MonitorOpt = None,
-    mode: ModeOpt = None,
-    goal: GoalOpt = None,
-    patience: PatienceOpt = 3,
-    min_delta: MinDeltaOpt = 0.0,
-    classes: ClassesOpt = None,
     verbose: VerboseOpt = False,
+    *,
+    options: AnalysisOptions,
 ) -> None:
     """Draw the runs: one run gets a panel per kind of metric; several runs go side by side.
 
@@ -137,14 +133,11 @@ def plot(
     )
     if opts.x not in chart.X_MODES:
         raise UsageError(f"--x {x!r}: expected one of {', '.join(chart.X_MODES)}")
-    options = analysis_options(smooth, monitor, mode, goal, patience, min_delta, classes)
+    options = replace(options, smooth=smooth)  # one weight: the drawn curve is the judged curve
     runs, rep = load_runs_and_report(paths, log_format, keep_all, verbose, options)
-    for e in rep.errors:
-        typer.echo(f"losslog: error: {e.source}: {e.message}", err=True)
-    if not rep.runs:
-        raise typer.Exit(int(ExitCode.BAD_INPUT))
-    inputs = chart.chart_inputs(runs, rep.runs, options)
-    fig = chart.figure_for(inputs, opts, overlay=overlay)
-    chart.save_figure(fig, output, dpi)
-    typer.echo(f"wrote {output} ({len(inputs)} run{'s' if len(inputs) != 1 else ''})", err=True)
-    raise typer.Exit(int(ExitCode.BAD_INPUT if rep.errors else ExitCode.OK))
+    if rep.runs:
+        inputs = chart.chart_inputs(runs, rep.runs, options)
+        fig = chart.figure_for(inputs, opts, overlay=overlay)
+        chart.save_figure(fig, output, dpi)
+        print_note(f"wrote {output} ({len(inputs)} run{'s' if len(inputs) != 1 else ''})")
+    finish(rep.errors, bool(rep.runs))

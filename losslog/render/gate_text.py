@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from losslog.gate import GateResult
 from losslog.render.github import BASELINE_HEADER, baseline_cells
 from losslog.report import Report
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from losslog.sanitize import safe_text
 
 
 def plain(text: object) -> str:
     """One line of terminal text: control characters from names cannot move the cursor or add lines."""
-    return _CONTROL.sub("?", str(text))
+    return safe_text(text)
 
 
 def render_gate_text(report: Report, gate: GateResult, verbose: bool = False) -> str:

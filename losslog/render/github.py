@@ -9,6 +9,10 @@ exactly what the runner decodes, so messages read back unchanged:
 - the message (data) part: ``%`` -> ``%25``, CR -> ``%0D``, LF -> ``%0A``;
 - property values (``file=``, ``title=``): the same plus ``:`` -> ``%3A`` and ``,`` -> ``%2C``.
 
+Names also pass through ``safe_text`` first, so ESC, OSC and other control characters (which the
+runner's log viewer would interpret) arrive as visible escapes and a newline inside a name is
+``\x0a`` text, not a line break the runner decodes.
+
 With no newline left, a ``::`` inside the message cannot start a command (the runner splits a
 command at its first ``::``); as a belt-and-braces measure we still break ``::`` in messages into
 ``: :`` so that no log scanner ever sees a command-looking token in our data.
@@ -22,6 +26,7 @@ from losslog.gate import BaselineRow, GateResult, RuleResult
 from losslog.render.markdown import md_escape
 from losslog.render.words import num
 from losslog.report import Report
+from losslog.sanitize import safe_text
 
 _ANNOTATION_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -52,6 +57,16 @@ def annotation(level: str, message: str, file: str | None = None, title: str | N
     return f"{head}::{escape_data(message)}"
 
 
+def _safe_annotation(level: str, message: str, file: str | None = None, title: str | None = None) -> str:
+    """An annotation whose every part came from a log: control characters made visible first."""
+    return annotation(
+        level,
+        safe_text(message),
+        safe_text(file) if file else None,
+        safe_text(title) if title else None,
+    )
+
+
 def _file(source: str | None, relative_to: Path | None) -> str | None:
     """GitHub links an annotation to a file by its path in the repository: make it relative."""
     if not source or relative_to is None:
@@ -73,7 +88,7 @@ def render_annotations(report: Report, gate: GateResult, relative_to: Path | Non
     lines: list[str] = []
     for r in gate.failed_rules():
         title = f"losslog check failed: {r.rule} ({r.run})"
-        lines.append(annotation("error", f"{r.run}: {r.message}", _file(r.source, relative_to), title))
+        lines.append(_safe_annotation("error", f"{r.run}: {r.message}", _file(r.source, relative_to), title))
     failed_codes = {
         (r.run, f.get("code"))
         for r in gate.failed_rules()
@@ -86,9 +101,9 @@ def render_annotations(report: Report, gate: GateResult, relative_to: Path | Non
                 continue
             level = _ANNOTATION_LEVEL[f.severity]
             title = f"losslog: {f.code} ({run.name})"
-            lines.append(annotation(level, f"{run.name}: {f.message}", _file(run.source, relative_to), title))
+            lines.append(_safe_annotation(level, f"{run.name}: {f.message}", _file(run.source, relative_to), title))
     for e in report.errors:
-        lines.append(annotation("error", e.message, _file(e.source, relative_to), "losslog: unreadable input"))
+        lines.append(_safe_annotation("error", e.message, _file(e.source, relative_to), "losslog: unreadable input"))
     return "\n".join(lines) + ("\n" if lines else "")
 
 

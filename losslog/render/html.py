@@ -13,6 +13,7 @@ names never become markup there either (see ``chart.inline_svg``).
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -30,14 +31,20 @@ from losslog.render.words import (
     x_label,
 )
 from losslog.report import Report
+from losslog.sanitize import safe_text
 
 if TYPE_CHECKING:
     from losslog.model import Run
 
 
+#: matplotlib copies each drawn label into an XML comment of the SVG, control characters included
+#: (which also make the SVG invalid XML): they are shown escaped there too
+_SVG_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def esc(text: object) -> str:
-    """Text safe in HTML content and in quoted attribute values."""
-    return html.escape(str(text), quote=True)
+    """Text safe in HTML content and in quoted attribute values (control characters shown escaped)."""
+    return html.escape(safe_text(text), quote=True)
 
 
 _CSS = """
@@ -187,7 +194,7 @@ def render_html(report: Report, runs: Sequence[Run] | None = None, charts: bool 
         for cr in chart_runs(report, runs):
             svg = run_svg(cr, report.options.smooth)
             if svg:
-                svgs[cr.name] = svg
+                svgs[cr.name] = _SVG_CONTROL.sub(lambda m: safe_text(m.group(0)), svg)
     n = len(report.runs)
     body = [
         "<main>",

@@ -21,13 +21,15 @@ from losslog.render.words import (
     x_label,
 )
 from losslog.report import Report
+from losslog.sanitize import safe_text
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
 
 
 def md_escape(text: str) -> str:
-    """Plain text safe inside Markdown (table cells included): no links, HTML, or cell breaks."""
-    flat = " ".join(str(text).split())  # newlines would end a table row
+    """Plain text safe inside Markdown (table cells included): no links, HTML, cell breaks, or
+    control characters (``safe_text`` shows them as visible escapes)."""
+    flat = safe_text(" ".join(str(text).split()))  # newlines would end a table row
     return _MD_SPECIAL.sub(r"\\\1", flat)
 
 

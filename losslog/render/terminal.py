@@ -2,6 +2,10 @@
 
 Colour only adds emphasis: every state is also spelled out in words (HEALTHY, WARNING ...), so the
 report reads the same piped into a file or with NO_COLOR set.
+
+Names, sources and messages reach the terminal only through ``safe_text`` and as rich ``Text``
+(never parsed as console markup): a run named ``\x1b]0;title\x07`` or ``[link=...]`` shows as
+what it is instead of retitling the terminal or becoming a link.
 """
 
 from __future__ import annotations
@@ -25,36 +29,42 @@ from losslog.render.words import (
     x_label,
 )
 from losslog.report import Report
+from losslog.sanitize import safe_text
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
+
+
+def _t(text: object, style: str = "") -> Text:
+    """Literal, single-line text for the terminal."""
+    return Text(safe_text(text), style=style)
 
 
 def run_group(run: RunAnalysis) -> Group:
     parts: list[object] = []
     title = Text()
-    title.append(run.name, style="bold")
-    title.append(f"  {run.format} · {run.source} · {run.points:,} points", style="dim")
+    title.append(safe_text(run.name), style="bold")
+    title.append(safe_text(f"  {run.format} · {run.source} · {run.points:,} points"), style="dim")
     parts.append(title)
     verdict = run.verdict
     lead_severity = next((f.severity for f in run.findings if f.code == verdict), None)
     style = "bold green" if lead_severity is None else _STYLE[lead_severity]
-    parts.append(Text("  " + headline(run), style=style))
+    parts.append(_t("  " + headline(run), style))
     lead = next((f for f in run.findings if f.code == verdict), None)
     if lead is not None and lead.suggestion:
-        parts.append(Text(f"  → {lead.suggestion}"))
+        parts.append(_t(f"  → {lead.suggestion}"))
     if run.best is not None:
-        parts.append(Text("  " + checkpoint_sentence(run.best)))
+        parts.append(_t("  " + checkpoint_sentence(run.best)))
     for f in run.findings:
         if f is lead:
             continue
-        line = Text(f"  {SEVERITY_MARK[f.severity]} {SEVERITY_LABEL[f.severity]} {f.code}: ", style=_STYLE[f.severity])
-        line.append(f.message)
+        line = _t(f"  {SEVERITY_MARK[f.severity]} {SEVERITY_LABEL[f.severity]} {f.code}: ", _STYLE[f.severity])
+        line.append(safe_text(f.message))
         parts.append(line)
     for sentence in (gap_sentence(run), loss_reading_sentence(run), replaced_sentence(run)):
         if sentence:
-            parts.append(Text("  " + sentence, style="dim"))
+            parts.append(_t("  " + sentence, "dim"))
     for w in run.warnings:
-        parts.append(Text(f"  warning: {w}", style="yellow"))
+        parts.append(_t(f"  warning: {w}", "yellow"))
     parts.append(metrics_table(run))
     return Group(*parts)  # type: ignore[arg-type]
 
@@ -79,16 +89,16 @@ def metrics_table(run: RunAnalysis) -> Table:
     for m in run.metrics:
         goal = m.goal or ("lr" if m.kind == "lr" else "–")
         table.add_row(
-            m.name + (f" [{m.granularity}]" if m.granularity else ""),
-            m.split or "–",
-            goal,
+            _t(m.name + (f" [{m.granularity}]" if m.granularity else "")),
+            _t(m.split or "–"),
+            _t(goal),
             str(m.points),
             num(m.first),
             num(m.best),
             x_label(m.best_step, m.best_epoch) if m.best is not None else "–",
             num(m.last),
             f"{m.relative_change * 100:+.0f}%" if m.relative_change is not None else "–",
-            trend_text(m),
+            _t(trend_text(m)),
             sparkline(m.sparkline_values),
         )
     return table
@@ -103,4 +113,4 @@ def render_terminal(report: Report, console: Console) -> None:
         if report.runs:
             console.print()
         for e in report.errors:
-            console.print(Text(f"error: {e.source}: {e.message}", style="bold red"))
+            console.print(_t(f"error: {e.source}: {e.message}", "bold red"))
