@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -176,12 +179,22 @@ def _default_dpi(fig: Figure, opts_dpi: float | None) -> float:
     return 150.0 if width <= 16 else 110.0
 
 
+@contextmanager
+def _quiet_glyphs() -> Iterator[None]:
+    """A character the font lacks (CJK, emoji in a run name) is drawn as a box; matplotlib's
+    warning about it, with a source line, would only clutter standard error."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+        yield
+
+
 def save_figure(fig: Figure, path: Path, dpi: float | None = None) -> None:
     """Write ``fig`` to ``path`` in the format its extension names."""
     fmt = chart_format(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format=fmt, dpi=_default_dpi(fig, dpi), metadata=_metadata(fmt))
+        with _quiet_glyphs():
+            fig.savefig(path, format=fmt, dpi=_default_dpi(fig, dpi), metadata=_metadata(fmt))
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
@@ -189,7 +202,8 @@ def save_figure(fig: Figure, path: Path, dpi: float | None = None) -> None:
 def figure_bytes(fig: Figure, fmt: str = "png", dpi: float | None = None) -> bytes:
     """The figure encoded as ``fmt`` (png, svg or pdf)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=_default_dpi(fig, dpi), metadata=_metadata(fmt))
+    with _quiet_glyphs():
+        fig.savefig(buf, format=fmt, dpi=_default_dpi(fig, dpi), metadata=_metadata(fmt))
     return buf.getvalue()
 
 

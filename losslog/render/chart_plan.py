@@ -49,6 +49,7 @@ from losslog.render.chart_series import (
     plan_panels,
     series_x,
     short_names,
+    shorten,
     unselected,
     x_at,
 )
@@ -79,6 +80,17 @@ _HIDDEN_TRAIN = f"training curve: past {OVERLAY_ALL_SPLITS} runs an overlay show
 # names as drawn
 
 
+#: Metric names are cut to this many characters in titles, labels and legends (a panel title
+#: wider than its panel would squeeze the panel to nothing); run names in a title to RUN_WIDTH.
+METRIC_WIDTH = 40
+RUN_WIDTH = 100
+
+
+def metric_text(name: str) -> str:
+    """A metric or tag name as drawn: safe text, shortened with a middle ellipsis."""
+    return shorten(safe_text(name), METRIC_WIDTH)
+
+
 def label_text(name: str) -> str:
     """A name as a legend label: safe text, and never starting with "_" (matplotlib would hide it)."""
     s = safe_text(name)
@@ -89,7 +101,7 @@ def _subtitle(cr: ChartRun) -> str:
     a = cr.analysis
     parts = [a.verdict]
     if a.best is not None:
-        parts.append(f"best {x_label(a.best.step, a.best.epoch)}, {safe_text(a.best.metric)} {num(a.best.value)}")
+        parts.append(f"best {x_label(a.best.step, a.best.epoch)}, {metric_text(a.best.metric)} {num(a.best.value)}")
     return " · ".join(parts)
 
 
@@ -132,7 +144,7 @@ def _run_lines(
         else:
             colour, label = SPLIT_COLOURS.get(s.name.split, PURPLE), SPLIT_LABELS.get(s.name.split, s.name.split)
         out += series_lines(
-            series_x(cr, s, axis), s.values, colour=colour, label=label_text(label),
+            series_x(cr, s, axis), s.values, colour=colour, label=label_text(metric_text(label)),
             smooth=0.0 if lr else opts.smooth, raw_marker="" if lr else None, max_points=opts.max_points,
             gid=safe_text(f"{prefix}{s.tag}"),
         )  # fmt: skip
@@ -200,13 +212,13 @@ def plan_single(cr: ChartRun, opts: ChartOptions | None = None) -> ChartPlan:
         values = [s.values for s in series]
         log = log_scale(panel, values, opts)
         ylim = robust_ylim(values, log)
-        title = safe_text(panel.title)
+        title = metric_text(panel.title)
         axes.append(AxesPlan(
             panel, cells[i], 0 if i else None, None, _panel_artists(cr, panel, series, axis, opts, ""), log, ylim,
             (clipped_note(),) if ylim else (), title, "left", 10, True, axis.label, title + (" (log)" if log else ""),
             small=panel.key == "lr",
         ))  # fmt: skip
-    title = safe_text(opts.title or cr.name)
+    title = safe_text(opts.title) if opts.title else shorten(safe_text(cr.name), RUN_WIDTH)
     return ChartPlan(
         "single", size, (len(heights), layout_cols), heights, tuple(axes), axis, f"{title}\n{_subtitle(cr)}",
         _collected_legend(axes, opts.smooth, size[0]), tuple(_left_out([cr], opts)), label_every_x=True,
@@ -245,7 +257,7 @@ def plan_grid(runs: Sequence[ChartRun], opts: ChartOptions | None = None) -> Cha
                 panel, (r, c, c + 1), c if r else None, first if c else None,
                 _panel_artists(cr, panel, series, axis, opts, f"{cr.name}:"), log, ylim, tuple(notes),
                 f"{titles[c]}\n{_subtitle_short(cr)}" if r == 0 else "", "center", 9, False,
-                axis.label if r == len(panels) - 1 else "", safe_text(panel.title) if c == 0 else "",
+                axis.label if r == len(panels) - 1 else "", metric_text(panel.title) if c == 0 else "",
                 ylabel_bold=True, y_tick_labels=c == 0, small=True, run=safe_names[c],
             ))  # fmt: skip
     return ChartPlan(
@@ -315,7 +327,7 @@ def plan_overlay(runs: Sequence[ChartRun], opts: ChartOptions | None = None) -> 
                         artists.append(VLine(fx, colour, "--", 1.0, gid="divergence", alpha=0.8))
         log = log_scale(panel, values, opts)
         ylim = robust_ylim(values, log)
-        title = safe_text(panel.title)
+        title = metric_text(panel.title)
         axes.append(AxesPlan(
             panel, cells[i], 0 if i else None, None, tuple(artists), log, ylim, (clipped_note(),) if ylim else (),
             title, "left", 10, True, axis.label, title + (" (log)" if log else ""), small=lr,
