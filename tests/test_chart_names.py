@@ -46,7 +46,7 @@ def hostile_run(name: str, metric: str) -> chart.ChartRun:
         rows.append((metric, "train", float(s), float(s), 2.0 * math.exp(-s / 6) + 0.1, math.nan, metric))
         rows.append((metric, "val", float(s), float(s), 1.5 * math.exp(-s / 5) + 0.3 + 0.02 * max(0, s - 10),
                      math.nan, f"val_{metric}"))  # fmt: skip
-        rows.append(("lr", "", float(s), float(s), 1e-3, math.nan, metric))
+        rows.append(("lr", "", float(s), float(s), 1e-3 * 0.9**s, math.nan, "lr"))
     run = Run(name, f"{name}.csv", "test", pd.DataFrame(rows, columns=list(COLUMNS)))
     return chart.chart_input(run, analyze(run))
 

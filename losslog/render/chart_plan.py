@@ -83,7 +83,7 @@ _HIDDEN_TRAIN = f"training curve: past {OVERLAY_ALL_SPLITS} runs an overlay show
 #: Metric names are cut to this many characters in titles, labels and legends (a panel title
 #: wider than its panel would squeeze the panel to nothing); run names in a title to RUN_WIDTH.
 METRIC_WIDTH = 40
-RUN_WIDTH = 100
+RUN_WIDTH = 60
 
 
 def metric_text(name: str) -> str:
