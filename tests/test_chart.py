@@ -82,8 +82,11 @@ def test_thinning_preserves_extremes(values: list[float], budget: int) -> None:
     y = np.array(values, dtype="float64")
     keep = thin_indices(y, budget)
     assert np.all(np.diff(keep) > 0)  # sorted, unique, in x order
-    assert len(keep) <= max(budget, 4) + 2 or len(keep) == len(y)
     fin = np.isfinite(y)
+    # each of budget // 2 buckets keeps its min and max, and its first NaN when it has one (so the
+    # line breaks there); the first and last points come on top
+    per_bucket = 2 if fin.all() else 3
+    assert len(keep) <= per_bucket * max(1, budget // 2) + 2 or len(keep) == len(y)
     if fin.any():
         assert np.nanmax(y[keep]) == np.nanmax(y)
         assert np.nanmin(y[keep]) == np.nanmin(y)
