@@ -17,6 +17,7 @@ import numpy as np
 
 from losslog.analysis import AnalysisOptions, RunAnalysis
 from losslog.analysis.run_analysis import named_series
+from losslog.analysis.smoothing import DEFAULT_WEIGHT
 from losslog.analysis.summary import Series
 from losslog.errors import UsageError
 from losslog.model import Run
@@ -101,7 +102,7 @@ class ChartOptions:
     #: metric names to draw (metric, display name or raw tag; "lr" for learning rates); () = default set
     metrics: tuple[str, ...] = ()
     #: TensorBoard smoothing weight of the drawn curve (0 = raw only)
-    smooth: float = 0.6
+    smooth: float = DEFAULT_WEIGHT
     log_y: bool = False
     #: x axis: auto (epoch when every drawn series counts epochs one point each, else step), step, epoch, time
     x: str = "auto"

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from losslog.analysis.smoothing import DEFAULT_WEIGHT
 from losslog.errors import UsageError
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def chart_runs(rep: Report, runs: Sequence[Run] | None) -> list[ChartRun]:
     return chart_inputs(runs or [], rep.runs, rep.options)
 
 
-def run_png(cr: ChartRun, smooth: float = 0.6) -> bytes | None:
+def run_png(cr: ChartRun, smooth: float = DEFAULT_WEIGHT) -> bytes | None:
     """One run's chart as PNG; None when the run has nothing to draw."""
     from losslog.render.chart import ChartOptions, figure_bytes, figure_single
 
@@ -59,7 +60,7 @@ def run_png(cr: ChartRun, smooth: float = 0.6) -> bytes | None:
     return figure_bytes(fig, "png", dpi=110)
 
 
-def run_svg(cr: ChartRun, smooth: float = 0.6) -> str | None:
+def run_svg(cr: ChartRun, smooth: float = DEFAULT_WEIGHT) -> str | None:
     """One run's chart as an inline ``<svg>`` element; None when the run has nothing to draw."""
     from losslog.render.chart import ChartOptions, figure_single, inline_svg
 
