@@ -22,7 +22,8 @@ from typer.testing import CliRunner
 from losslog.analysis import AnalysisOptions, RunAnalysis, analyze
 from losslog.analysis.detectors import early_stopping_stop, generalization_loss
 from losslog.cli.app import app
-from losslog.model import COLUMNS, Run
+from losslog.columns import COLUMNS
+from losslog.model import Run
 from losslog.naming import parse
 from losslog.readers.discover import discover
 
