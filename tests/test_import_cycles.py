@@ -218,3 +218,16 @@ def test_model_and_columns_import_one_way() -> None:
     graph = import_graph()
     assert "losslog.columns" in graph["losslog.model"]
     assert "losslog.model" not in graph["losslog.columns"]
+
+
+def test_the_event_file_decoder_imports_downward() -> None:
+    """readers/tfevents: each module imports only modules listed above it in the package's
+    docstring, so the low layers (CRC, wire format) can be read and tested alone."""
+    order = ["crc", "wire", "result", "layouts", "session", "records", "fast", "general", "reader"]
+    package = "losslog.readers.tfevents"
+    graph = import_graph()
+    assert {m for m in graph if m.startswith(package + ".")} == {f"{package}.{m}" for m in order}
+    for i, name in enumerate(order):
+        above = {f"{package}.{m}" for m in order[:i]}
+        inside = {m for m in graph[f"{package}.{name}"] if m.startswith(package)}
+        assert inside <= above, f"{name} imports {sorted(inside - above)}"

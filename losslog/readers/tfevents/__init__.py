@@ -5,7 +5,7 @@ An event file is a sequence of TFRecords::
     uint64 length | uint32 masked_crc32c(length) | byte data[length] | uint32 masked_crc32c(data)
 
 and each ``data`` is a serialized ``tensorflow.Event``. Only a handful of fields matter to a loss
-curve (wall_time, step, summary.value[].{tag, simple_value, tensor, metadata}), so this module reads
+curve (wall_time, step, summary.value[].{tag, simple_value, tensor, metadata}), so this package reads
 the protobuf wire format itself instead of depending on ``protobuf``/``tensorboard`` (the reasons
 and the measurements are in docs/tensorboard.md).
 
@@ -26,7 +26,7 @@ Everything that does not fit the fast path (the file_version record, hparams, hi
 odd layouts) goes through a general per-record decoder, which is also the reference the fast path
 must agree with. Values are kept exactly as stored: a float32 widened to float64 is exact.
 
-The package, one concern a module (imports go down this list, never up):
+The package, one concern a module (each imports only modules listed above it):
 
 - ``crc``: CRC32C, pure Python and numpy tables;
 - ``wire``: the protobuf wire format of an Event (``parse_event``), stored bits to float64;
@@ -39,7 +39,8 @@ The package, one concern a module (imports go down this list, never up):
 - ``reader``: the entry points and the driver (window by window for big files).
 
 State that outlives a call: the learned layouts (``layouts.learned_layouts``, bounded, emptied
-when full) and read-only ``lru_cache`` CRC tables (``crc``). Nothing else is global.
+when full; each template keeps the CRC tables it built on first use) and read-only
+``lru_cache`` CRC tables (``crc``). Nothing else is global.
 """
 
 from losslog.readers.tfevents.crc import crc32c, masked_crc32c
