@@ -16,10 +16,16 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from losslog.model import COLUMNS
-
 if TYPE_CHECKING:
     import pandas as pd
+
+#: The tidy-table columns, in order.
+#: metric: normalized name without its split ("loss", "accuracy", "box_loss");
+#: split: "train", "val", "test" or "" where the log does not say;
+#: step: x position as logged; epoch: as the log counts it (NaN where unknown);
+#: value: float, non-finite kept; wall_time: seconds since 1970 (NaN where unknown);
+#: tag: the raw name as written in the file, so every number traces back.
+COLUMNS: tuple[str, ...] = ("metric", "split", "step", "epoch", "value", "wall_time", "tag")
 
 
 class SeriesName(NamedTuple):

@@ -1,7 +1,8 @@
 """The run model: one tidy table per run.
 
 A ``Run`` holds one long table with a row per logged point, whatever the format it came from: a
-pandas DataFrame, or the same columns as numpy arrays (``losslog.columns``) until pandas is needed.
+pandas DataFrame, or the same columns as numpy arrays (``losslog.columns``, which also names the
+columns: ``COLUMNS``) until pandas is needed. Imports go one way: model uses columns, never back.
 One table (not one per metric) keeps readers trivial and lets pandas align metrics.
 Readers keep every point: NaN and inf values are evidence of divergence and are never dropped.
 """
@@ -14,14 +15,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from losslog.columns import PointColumns
-
-#: The tidy-table columns, in order.
-#: metric: normalized name without its split ("loss", "accuracy", "box_loss");
-#: split: "train", "val", "test" or "" where the log does not say;
-#: step: x position as logged; epoch: as the log counts it (NaN where unknown);
-#: value: float, non-finite kept; wall_time: seconds since 1970 (NaN where unknown);
-#: tag: the raw name as written in the file, so every number traces back.
-COLUMNS: tuple[str, ...] = ("metric", "split", "step", "epoch", "value", "wall_time", "tag")
 
 
 class Run:

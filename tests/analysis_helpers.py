@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from losslog.analysis import RunAnalysis
-from losslog.model import COLUMNS, Run
+from losslog.columns import COLUMNS
+from losslog.model import Run
 from losslog.naming import parse
 
 

@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 from losslog.analysis import AnalysisOptions, analyze
 from losslog.analysis.smoothing import tb_smooth
 from losslog.cli import app
+from losslog.columns import COLUMNS
 from losslog.errors import UsageError
-from losslog.model import COLUMNS, Run
+from losslog.model import Run
 from losslog.readers.discover import discover
 from losslog.render import chart
 from losslog.render.thinning import thin_indices

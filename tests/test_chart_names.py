@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from losslog.analysis import analyze
 from losslog.cli import app
-from losslog.model import COLUMNS, Run
+from losslog.columns import COLUMNS
+from losslog.model import Run
 from losslog.render import chart, report_charts
 from tests.conftest import curve_rows, keras_csv_text
 

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 from losslog.analysis import analyze
+from losslog.columns import COLUMNS
 from losslog.errors import UsageError
-from losslog.model import COLUMNS, Run
+from losslog.model import Run
 from losslog.readers.discover import discover
 from losslog.render import chart_plan
 from losslog.render.chart_parts import ChartPlan, Line, Span, VLine

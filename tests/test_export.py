@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from losslog import arrow, export
-from losslog.columns import PointColumns, SeriesName, concat_columns
-from losslog.model import COLUMNS, Run
+from losslog.columns import COLUMNS, PointColumns, SeriesName, concat_columns
+from losslog.model import Run
 from tests.tb_helpers import tbx_write
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=0, max_size=8)

@@ -17,6 +17,7 @@ from losslog.readers import registry, tfevents
 from losslog.readers.base import make_probe
 from losslog.readers.discover import discover
 from losslog.readers.tensorboard import TensorBoardDirReader, TensorBoardFileReader
+from losslog.readers.tfevents import fast, reader
 from tests.tb_helpers import (
     decoded,
     reference,
@@ -244,7 +245,7 @@ def test_flipped_value_byte_in_a_big_file_loses_only_that_point(tmp_path: Path) 
 def test_big_files_read_in_windows_equal_whole_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Big files are decoded window by window; with tiny windows every record boundary case
     (a record across windows, a record bigger than a window) comes up in a small file."""
-    monkeypatch.setattr(tfevents, "_WINDOW", 1000)
+    monkeypatch.setattr(reader, "_WINDOW", 1000)
     from tensorboardX import SummaryWriter
 
     w = SummaryWriter(str(tmp_path / "run"))
@@ -485,7 +486,7 @@ def test_many_tags_of_one_length_stay_on_the_bulk_path(tmp_path: Path) -> None:
     tags = [f"layer{i:03d}/grad_norm" for i in range(1000)] + ["ünï/å"]
     path = tbx_write(tmp_path / "run", [(t, float(rng.random()), s) for s in range(30) for t in tags])
     calls = []
-    real = tfevents._decode_general
+    real = reader.decode_general
 
     def spy(buf, recs, offs, lens, session):  # type: ignore[no-untyped-def]
         calls.append(len(recs))
@@ -493,7 +494,7 @@ def test_many_tags_of_one_length_stay_on_the_bulk_path(tmp_path: Path) -> None:
 
     import unittest.mock
 
-    with unittest.mock.patch.object(tfevents, "_decode_general", spy):
+    with unittest.mock.patch.object(reader, "decode_general", spy):
         ev = tfevents.read_file(path)
     assert sum(calls) < 300  # the file_version record and the first records of each length
     assert ev.tags == tags  # first-seen order
@@ -504,7 +505,7 @@ def test_many_tags_of_one_length_stay_on_the_bulk_path(tmp_path: Path) -> None:
 def test_tag_hash_collisions_never_merge_tags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With a zero multiplier every tag below hashes to its last word ("rm"): all collide, and
     the byte-row fallback must still tell them apart."""
-    monkeypatch.setattr(tfevents, "_TAG_HASH", 0)
+    monkeypatch.setattr(fast, "_TAG_HASH", 0)
     tags = [f"layer{i:03d}/grad_norm" for i in range(100)]
     path = tbx_write(tmp_path / "run", [(t, float(i), s) for s in range(5) for i, t in enumerate(tags)])
     ev = tfevents.read_file(path)
@@ -553,7 +554,7 @@ def _assert_general_path_agrees(path: Path, ev: tfevents.EventScalars) -> None:
     """The record-by-record decoder (the reference) gives what the bulk template path gave."""
     import unittest.mock
 
-    with unittest.mock.patch.object(tfevents, "_MAX_TEMPLATES_PER_GROUP", 0):
+    with unittest.mock.patch.object(fast, "_MAX_TEMPLATES_PER_GROUP", 0):
         slow = tfevents.decode(path.read_bytes(), str(path))
     assert slow.tags == ev.tags
     for name in ("tag_ids", "steps", "wall_times", "values"):

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from losslog import naming
-from losslog.columns import PointColumns
-from losslog.model import COLUMNS, Run
+from losslog.columns import COLUMNS, PointColumns
+from losslog.model import Run
 
 if TYPE_CHECKING:
     import pandas as pd
