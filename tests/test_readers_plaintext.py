@@ -375,3 +375,19 @@ def test_far_scan_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     split = big.index("2024/01/02 03:04:06")
     path.write_text(big[:split] + "# filler\n" * 200_000 + big[split:])
     assert registry.best_reader(make_probe(path)) is None
+
+
+def test_counter_within_the_epoch_becomes_a_global_step(tmp_path: Path) -> None:
+    """``ep: 0, batch: 20`` restarts the batch count every epoch: steps must keep rising."""
+    path = _write(
+        tmp_path,
+        "train.log",
+        "ep: 0, batch: 20, time: 9.17, loss: 10.98\n"
+        "ep: 0, batch: 40, time: 8.38, loss: 10.50\n"
+        "ep: 1, batch: 20, time: 8.35, loss: 9.75\n"
+        "ep: 1, batch: 40, time: 8.40, loss: 9.10\n",
+    )
+    run = read_one(path, keep_all=True)
+    assert points(run, "loss", "step") == [20.0, 40.0, 60.0, 80.0]
+    assert points(run, "loss", "epoch") == [0.0, 0.0, 1.0, 1.0]
+    assert run.replaced_points == 0

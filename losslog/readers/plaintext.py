@@ -71,7 +71,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 _UNIT = re.compile(rf"^(?P<value>{_NUM})(?P<unit>ms|s|%)?$", re.IGNORECASE)
 # Custom scripts: where the line says it is ("Epoch 1/35", "epoch: 3", "[Epoch 2]", "step 100").
 KV_AXIS = re.compile(
-    r"(?<![A-Za-z_])(?P<word>epoch|ep|step|global[_ ]step|iter|iteration|it)(?![A-Za-z_])\s*[:=#]?\s*"
+    r"(?<![A-Za-z_])(?P<word>epoch|ep|step|global[_ ]step|iter|iteration|it|batch)(?![A-Za-z_])\s*[:=#]?\s*"
     r"\[?\s*(?P<n>\d+)(?:\s*/\s*(?P<total>\d+))?\s*\]?(?![\d.])",
     re.IGNORECASE,
 )
@@ -87,7 +87,7 @@ KV_INLINE = re.compile(
     rf"(?<![\w/.])(?P<key>[A-Za-z][\w\-/.@]*)\s*[:=]\s*(?P<value>{_NUM})\s*(?P<unit>%|ms|s)?(?![\w.])",
     re.IGNORECASE,
 )
-_KV_AXIS_WORDS = frozenset({"epoch", "ep", "step", "global_step", "global step", "iter", "iteration", "it"})
+_KV_AXIS_WORDS = frozenset({"epoch", "ep", "step", "global_step", "global step", "iter", "iteration", "it", "batch"})
 
 #: llm.c's short keys and what they mean (tag stays as written).
 LLMC_NAMES = {
@@ -140,6 +140,11 @@ class _State:
     #: tags whose values were written as percentages (read as fractions)
     percent_tags: set[str] = field(default_factory=set)
     epochs_seen: set[float] = field(default_factory=set)
+    # A counter within the epoch ("ep: 0, batch: 20", "Epoch 2, Step [100/600]") becomes a
+    # global step: the iterations of the epochs before it, plus the counter.
+    kv_epoch: float = NAN
+    kv_offset: float = 0.0
+    kv_epoch_len: float = 0.0
 
     def seen(self, dialect: str) -> None:
         self.dialects[dialect] = self.dialects.get(dialect, 0) + 1
@@ -243,21 +248,26 @@ def _kv_line(line: str, st: _State) -> bool:
     if m is None:
         return False
     epoch = step = NAN
-    word = m.group("word").lower().replace(" ", "_")
-    if word in ("epoch", "ep"):
-        epoch = float(m.group("n"))
-    else:
-        step = float(m.group("n"))
-    rest = line[m.end() :]
-    # A second place on the same line: "Epoch 2, Step 300, loss: ..."
-    m2 = KV_AXIS.search(rest)
-    if m2 is not None and m2.start() <= 3:
-        w2 = m2.group("word").lower()
-        if w2 in ("epoch", "ep") and math.isnan(epoch):
-            epoch = float(m2.group("n"))
-        elif w2 not in ("epoch", "ep") and math.isnan(step):
-            step = float(m2.group("n"))
-        rest = rest[m2.end() :]
+    within = False  # the step counts within the epoch, not across the run
+    rest = line
+    for _ in range(2):  # "Epoch 2, Step 300, loss: ..." names its place twice
+        m = KV_AXIS.search(rest)
+        if m is None or (rest is not line and m.start() > 3):
+            break
+        word = m.group("word").lower()
+        if word in ("epoch", "ep") and math.isnan(epoch):
+            epoch = float(m.group("n"))
+        elif word not in ("epoch", "ep") and math.isnan(step):
+            step = float(m.group("n"))
+            within = word == "batch" or m.group("total") is not None
+        rest = rest[m.end() :]
+    if within and not math.isnan(epoch):
+        if epoch != st.kv_epoch:
+            if not math.isnan(st.kv_epoch):
+                st.kv_offset += st.kv_epoch_len
+            st.kv_epoch, st.kv_epoch_len = epoch, 0.0
+        st.kv_epoch_len = max(st.kv_epoch_len, step)
+        step = st.kv_offset + step
     pairs: list[tuple[str, float, str]] = []
     for segment in KV_SPLIT.split(rest.strip(" :-|,[]")):
         pm = KV_PAIR.match(segment.strip())
