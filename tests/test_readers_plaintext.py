@@ -391,3 +391,27 @@ def test_counter_within_the_epoch_becomes_a_global_step(tmp_path: Path) -> None:
     assert points(run, "loss", "step") == [20.0, 40.0, 60.0, 80.0]
     assert points(run, "loss", "epoch") == [0.0, 0.0, 1.0, 1.0]
     assert run.replaced_points == 0
+
+
+def test_python_logging_timestamps_with_comma_milliseconds_are_text(tmp_path: Path) -> None:
+    """``2026-02-13 15:03:06,467 - pkg.mod - INFO - ...`` splits at its comma into two cells that
+    hold " - ": a W&B chart export looks like that too, but its rows start with a number."""
+    path = _write(
+        tmp_path,
+        "training.log",
+        "2026-02-13 15:01:52,084 - __main__ - INFO - Starting training\n"
+        "2026-02-13 15:03:06,467 - pkg.mod - INFO - Epoch 20/200: train_loss=0.4954, val_loss=0.4380, val_acc=0.8400\n"
+        "2026-02-13 15:03:08,544 - pkg.mod - INFO - Epoch 40/200: train_loss=0.4540, val_loss=0.4080, val_acc=0.8671\n"
+        "2026-02-13 15:03:14,280 - pkg.models - INFO - Early stopping at epoch 90\n",
+    )
+    reader = registry.best_reader(make_probe(path))
+    assert reader is not None and reader.name == "text"
+    run = read_one(path)
+    assert points(run, "val_acc") == [0.84, 0.8671]
+    assert points(run, "val_loss", "epoch") == [20.0, 40.0]
+
+
+def test_why_declined_does_not_call_a_log_a_table(tmp_path: Path) -> None:
+    path = _write(tmp_path, "run.log", "2026-02-13 15:01:52,084 - __main__ - INFO - Starting training\n" * 3)
+    assert registry.best_reader(make_probe(path)) is None
+    assert "plain text" in registry.why_declined(make_probe(path))

@@ -105,7 +105,9 @@ def why_declined(probe: Probe) -> str:
     lines = [ln for ln in text.replace("\r\n", "\n").split("\n") if ln.strip()]
     sep = detect_separator(lines[0]) if lines else ","
     header = [h.strip().strip('"') for h in lines[0].split(sep)] if lines else []
-    if len(header) >= 3 or (len(header) == 2 and sep in ",\t;"):
+    # Cells of a real header are names; a log line split at its commas gives sentences.
+    names = all(len(h) <= 60 and " - " not in h for h in header)
+    if names and (len(header) >= 3 or (len(header) == 2 and sep in ",\t;")):
         if any(_NUMBER.match(h) for h in header):
             return "looks like a table, but its first line is data, not a header naming the metrics"
         rows = [ln.split(sep) for ln in lines[1:6]]
