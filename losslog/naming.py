@@ -72,7 +72,7 @@ _OTHER_TOKENS = re.compile(
 _MULTIWORD_OTHER_RE = re.compile(
     r"(samples_per_second|steps_per_second|tokens_per_second|per_sec|_runtime$|^runtime|total_flos)"
 )
-_ALIASES = {"acc": "accuracy", "learning_rate": "lr", "learning-rate": "lr"}
+_ALIASES = {"acc": "accuracy", "learning_rate": "lr", "learning-rate": "lr", "losses": "loss"}
 
 # Evaluator result groups: detectron2 writes COCO results as "bbox/AP", "segm/AP50"; mmengine as
 # "coco/bbox_mAP", "pascal_voc/mAP". These numbers only ever come from an evaluation pass.

@@ -29,6 +29,7 @@ READER_PATHS: tuple[str, ...] = (
     "losslog.readers.jsonlines:Detectron2Reader",
     "losslog.readers.jsonlines:MmengineReader",
     "losslog.readers.jsonlines:MmcvReader",
+    "losslog.readers.jsonlines:HistoryJsonReader",
     "losslog.readers.mlflow:MlflowReader",
     "losslog.readers.dvclive:DvcliveReader",
     "losslog.readers.wandb:WandbReader",
