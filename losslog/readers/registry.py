@@ -130,9 +130,11 @@ def reader_for_file(path: Path) -> Reader:
     probe = make_probe(path)
     reader = best_reader(probe)
     if reader is None:
+        why = why_declined(probe)
+        if not why.startswith(("binary", "empty")):
+            why = f"not a training log losslog can read: {why}"
         raise UnknownFormatError(
-            f"{why_declined(probe)} (supported: {supported_summary()}; see `losslog formats`, "
-            "or force one with --log-format)",
+            f"{why} (supported: {supported_summary()}; see `losslog formats`, or force one with --log-format)",
             path,
         )
     return reader
