@@ -221,3 +221,11 @@ def test_json_object_without_lists_is_not_a_history(tmp_path: Path) -> None:
     path.write_text('{"lr": 0.001, "layers": [64, 64]}')
     reader = registry.best_reader(make_probe(path))
     assert reader is None or reader.name != "history-json"
+
+
+def test_json_of_number_lists_without_a_metric_is_not_a_history(tmp_path: Path) -> None:
+    """A normalization config ({"mean": [...], "std": [...]}) has lists of numbers but no metric."""
+    path = tmp_path / "norm.json"
+    path.write_text('{"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}')
+    reader = registry.best_reader(make_probe(path))
+    assert reader is None or reader.name != "history-json"

@@ -26,6 +26,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from losslog import naming
 from losslog.errors import InputError, ParseError
 from losslog.model import Run
 from losslog.readers._points import (
@@ -234,6 +235,7 @@ class MmcvReader:
 #: ``json.dump(history.history)`` / a script's ``{"train_losses": [...], "val_losses": [...]}``:
 #: an object whose first value is a list of numbers.
 _HISTORY_JSON = re.compile(r'^\s*\{\s*"[^"]{1,200}"\s*:\s*\[\s*(?:[-+0-9.]|NaN|Infinity|null)')
+_HISTORY_KEY = re.compile(r'"([^"]{1,200})"\s*:\s*\[')
 
 
 class HistoryJsonReader:
@@ -253,6 +255,11 @@ class HistoryJsonReader:
 
     def sniff(self, probe: Probe) -> int:
         if probe.is_dir or looks_binary(probe.head) or not _HISTORY_JSON.match(probe.text_head):
+            return 0
+        # {"mean": [0.485, 0.456, 0.406], "std": [...]} is a config, not a history: a history
+        # has at least one judged metric among its lists.
+        keys = _HISTORY_KEY.findall(probe.text_head)
+        if not any(naming.parse(k).goal is not None for k in keys):
             return 0
         return 70 if "history" in probe.name.lower() else 55
 
