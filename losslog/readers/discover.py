@@ -35,10 +35,6 @@ GENERIC_NAMES = frozenset(
         "losses.csv",
     }
 )
-#: The CLI's ``--traceback`` switch, read only when a caller of ``discover`` passes no
-#: ``raise_unexpected`` (the library API always passes it, so it never depends on this).
-RAISE_UNEXPECTED = False
-
 _SKIP_DIRS = re.compile(r"^(\..*|__pycache__|node_modules|site-packages)$")
 _HF_CHECKPOINT = re.compile(r"^checkpoint-\d+$")
 
@@ -178,15 +174,15 @@ def discover(
     fmt: str | None = None,
     keep_all: bool = False,
     on_path: Callable[[Path], None] | None = None,
-    raise_unexpected: bool | None = None,
+    raise_unexpected: bool = False,
 ) -> Discovery:
     """Read every path into runs; collect, never raise, the errors of individual inputs.
 
     ``raise_unexpected``: a reader's unexpected exception (a bug, not bad input) propagates instead
-    of becoming a ParseError; None falls back to the CLI's ``RAISE_UNEXPECTED`` (``--traceback``).
+    of becoming a ParseError (the CLI's ``--traceback``, passed down from its context object).
     """
     forced = registry.get(fmt) if fmt else None
-    raise_ = RAISE_UNEXPECTED if raise_unexpected is None else raise_unexpected
+    raise_ = raise_unexpected
     out = Discovery()
     for path in paths:
         try:
