@@ -9,7 +9,8 @@ Three kinds of feed, from the cheapest per new point to the most general:
 - ``LineFeed``: logs whose rows stand alone (Keras CSVLogger, wide CSV, Lightning, Ultralytics,
   detectron2 ``metrics.json``). New complete lines, behind the file's header line, are handed to
   the batch reader as a small file of their own, so every cell is parsed exactly as ``report``
-  parses it. A line without its line end waits.
+  parses it. A line without its line end waits. Lines are parsed when the run is next judged,
+  all of them in one go: the reader's fixed cost (pandas) is paid once per analysis, not per line.
 - ``WholeFeed``: every other format (text logs whose lines depend on earlier ones, JSON files
   rewritten whole, stores). The file or folder is read again, by its batch reader, when its size
   or modification time changed: correct for any format, but not incremental.
@@ -42,12 +43,16 @@ HEADER_LINE_READERS = frozenset({"keras", "csv", "lightning", "ultralytics"})
 JSON_LINE_READERS = frozenset({"detectron2"})
 #: files a reader looks at beside its log (linked next to the chunk it reads)
 SIBLINGS: dict[str, tuple[str, ...]] = {"lightning": ("hparams.yaml",)}
+#: complete lines waiting for a parse are parsed at once beyond this many bytes (bounded memory)
+PARSE_AT_BYTES = 4 << 20
 
 
 @dataclass
 class Update:
     """What one poll of a feed found."""
 
+    #: new data read: points (event files, whole re-reads) or complete lines (line logs, parsed
+    #: when the run is next judged); zero when nothing changed
     new_points: int = 0
     #: (file, reason) for every file read again from its start
     resets: list[tuple[str, str]] = field(default_factory=list)
@@ -71,6 +76,10 @@ class Feed:
     @property
     def bytes_read(self) -> int:
         raise NotImplementedError
+
+    def take_warnings(self) -> list[str]:
+        """Problems met while building (a line that did not parse), each given once."""
+        return []
 
     def close(self) -> None:
         """Let go of temporary files."""
@@ -206,6 +215,9 @@ class LineFeed(Feed):
         self._meta: dict[str, Any] | None = None
         self._warnings: list[str] = []
         self._tmp: Path | None = None
+        self._lines: list[bytes] = []
+        self._line_bytes = 0
+        self._build_warnings: list[str] = []
 
     def _scratch(self) -> Path:
         """A private folder for the chunk files, holding links to the siblings the reader reads."""
@@ -229,6 +241,8 @@ class LineFeed(Feed):
             self._chunks.clear()
             self._meta = None
             self._warnings.clear()
+            self._lines.clear()
+            self._line_bytes = 0
             update.resets.append((str(self.path), chunk.reason))
         data = self._partial + chunk.data
         cut = data.rfind(b"\n")
@@ -251,10 +265,26 @@ class LineFeed(Feed):
                 return update
         if not lines.strip():
             return update
-        update.new_points += self._parse(lines, update)
+        self._lines.append(lines)
+        self._line_bytes += len(lines)
+        update.new_points += lines.count(b"\n")
+        if self._line_bytes > PARSE_AT_BYTES:
+            self._flush()
         return update
 
-    def _parse(self, lines: bytes, update: Update) -> int:
+    def _flush(self) -> None:
+        """Parse the complete lines read since the last parse."""
+        if self._lines:
+            lines = b"".join(self._lines)
+            self._lines.clear()
+            self._line_bytes = 0
+            self._parse(lines, self._build_warnings)
+
+    def take_warnings(self) -> list[str]:
+        out, self._build_warnings = self._build_warnings, []
+        return out
+
+    def _parse(self, lines: bytes, warnings: list[str]) -> int:
         target = self._scratch() / self.path.name
         target.write_bytes((self._header or b"") + lines)
         try:
@@ -262,13 +292,13 @@ class LineFeed(Feed):
         except InputError as exc:
             if "without data rows" in exc.message or "no numeric metric" in exc.message:
                 return 0  # rows with no value yet (all cells empty): nothing to add
-            update.warnings.append(f"{self.path}: {exc.message}")
+            warnings.append(f"{self.path}: {exc.message}")
             return 0
         except LossLogError as exc:
-            update.warnings.append(f"{self.path}: {exc.message}")
+            warnings.append(f"{self.path}: {exc.message}")
             return 0
         except Exception as exc:  # a reader tripped on a chunk: say so, keep watching
-            update.warnings.append(f"{self.path}: could not parse new lines ({type(exc).__name__}: {exc})")
+            warnings.append(f"{self.path}: could not parse new lines ({type(exc).__name__}: {exc})")
             return 0
         added = 0
         for run in runs[:1]:
@@ -277,7 +307,7 @@ class LineFeed(Feed):
                 self._meta = dict(run.meta)
             fixed = [w.replace(str(target), str(self.path)) for w in run.warnings]
             self._warnings.extend(fixed)
-            update.warnings.extend(fixed)
+            warnings.extend(fixed)
             if len(cols):
                 self._chunks.append(cols)
                 added += len(cols)
@@ -286,6 +316,7 @@ class LineFeed(Feed):
     def build(self) -> list[Run]:
         from losslog.columns import concat_columns
 
+        self._flush()
         columns = concat_columns(self._chunks)
         self._chunks = [columns] if len(columns) else []
         meta = dict(self._meta or {})

@@ -37,7 +37,9 @@ class RunState:
     #: when points last arrived (at start: the newest modification time of the run's files)
     last_change: float
     started: float
+    #: points in the run as last judged (before the replace-on-restart rule)
     points_read: int = 0
+    #: data read since the last judgment (points or lines): the run is due for judging
     pending: int = 0
     analysis: RunAnalysis | None = None
     last_analysis: float = float("-inf")
@@ -51,12 +53,15 @@ class RunState:
         """Analyse the run as read so far; the events that differ from the previous analysis."""
         events: list[WatchEvent] = []
         runs = self.feed.build()
+        events.extend(WatchEvent("warning", self.name, now, w) for w in self.feed.take_warnings())
         run = _pick(runs)
         if run is None or len(run) == 0:
             self.pending = 0
+            self.points_read = 0
             self.last_analysis = now
             return events
         run.name = self.name
+        total = len(run)
         if not keep_all:
             run.drop_replaced()
         try:
@@ -64,7 +69,8 @@ class RunState:
         except Exception as exc:  # a run caught mid-write can be odd; never let it end the watch
             self.last_analysis = now
             return [WatchEvent("warning", self.name, now, f"could not analyse yet ({type(exc).__name__}: {exc})")]
-        new_points = self.pending
+        new_points = max(0, total - self.points_read)
+        self.points_read = total
         self.pending = 0
         self.last_analysis = now
         self.analysis = result

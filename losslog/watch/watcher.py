@@ -93,15 +93,14 @@ class Watcher:
             for w in update.warnings:
                 events.append(WatchEvent("warning", state.name, now, w))
             if update.new_points or update.resets:
-                state.pending += update.new_points
-                state.points_read += update.new_points
+                state.pending += max(1, update.new_points)
                 state.last_change = now
                 if state.finished:
                     state.finished = False
                     msg = "new points after it had finished; watching again"
                     events.append(WatchEvent("run", state.name, now, msg))
         for state in self.states.values():
-            if state.pending or (state.analysis is None and state.points_read):
+            if state.pending:
                 due = force or first or now - state.last_analysis >= self.config.interval
                 if due:
                     events.extend(state.judge(self.config.options, self.config.keep_all, now))
