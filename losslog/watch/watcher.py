@@ -87,6 +87,8 @@ class Watcher:
         self._scan(now, events)
         for state in self.states.values():
             update = state.feed.poll()
+            if update.resets:
+                state.points_read = 0  # the next judgment counts the run's points anew
             for path, reason in update.resets:
                 msg = f"{path} {reason}; read again from its start"
                 events.append(WatchEvent("reset", state.name, now, msg, extra={"file": path}))
