@@ -277,9 +277,10 @@ def test_event_file_cut_record_waits_and_reading_stays_incremental(tmp_path: Pat
 # ------------------------------------------------------------------------------------ idle
 
 
-def test_idle_finishes_runs_and_the_watch() -> None:
+def test_idle_finishes_runs_and_the_watch(tmp_path: Path) -> None:
     t = [1000.0]
-    log = SAMPLES / "mlp_healthy" / "training.log"
+    log = tmp_path / "training.log"
+    log.write_bytes((SAMPLES / "mlp_healthy" / "training.log").read_bytes())
     w = Watcher([log], WatchConfig(interval=1, idle=600), clock=lambda: t[0])
     os.utime(log, (t[0] - 10, t[0] - 10))  # last written ten seconds before the watch began
     w.poll()
