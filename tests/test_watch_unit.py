@@ -367,3 +367,29 @@ def test_on_finding_hook_gets_json_and_a_failing_hook_is_a_warning(tmp_path: Pat
     assert "warning: --on-finding" in res.stderr and "exited with code 3" in res.stderr
     res = runner.invoke(app, ["watch", overfit, "--once", "--on-finding", "no-such-program-xyz"])
     assert res.exit_code == 0 and "cannot run" in res.stderr
+
+
+def test_text_logs_are_read_again_whole_once_per_judgment(tmp_path: Path) -> None:
+    """Console logs (lines that depend on earlier ones) are re-read by their batch reader, at most
+    once per judgment however many lines arrived."""
+    p = tmp_path / "train.log"
+    lines = [
+        f"step {s}: train loss {3.0 / (1 + s / 100):.4f}, val loss {3.2 / (1 + s / 120):.4f}\n"
+        for s in range(0, 1000, 50)
+    ]
+    p.write_text(lines[0])
+    t = [0.0]
+    w = Watcher([p], WatchConfig(interval=10), clock=lambda: t[0])
+    w.poll()
+    state = only_state(w)
+    assert state.feed.fmt == "text" and state.analysis is not None and state.analysis.points == 2
+    reads = w.bytes_read
+    for line in lines[1:10]:
+        append(p, line.encode())
+        w.poll()  # not due: nothing is read yet
+    assert w.bytes_read == reads and state.analysis.points == 2
+    t[0] += 10
+    w.poll()
+    assert w.bytes_read == reads + p.stat().st_size
+    assert state.analysis.points == batch(p).points == 20
+    w.close()

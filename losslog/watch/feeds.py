@@ -361,17 +361,22 @@ def _signature(path: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 class WholeFeed(Feed):
-    """Any format: read again whole, by its batch reader, when the file or folder changed."""
+    """Any format: read again whole, by its batch reader, when the file or folder changed.
+
+    A poll only compares sizes and modification times; the re-read waits for the next judgment
+    of the run, so a log written line by line is read at most once per --interval, not per line.
+    """
 
     def __init__(self, path: Path, reader: Reader) -> None:
         self.path = path
         self.reader = reader
         self.fmt = reader.name
         self._sig: tuple[tuple[str, int, int], ...] = ()
+        self._stale = False
         self._runs: list[Run] = []
-        self._points = 0
         self._bytes = 0
         self._error: str | None = None
+        self._build_warnings: list[str] = []
 
     def poll(self) -> Update:
         update = Update()
@@ -379,31 +384,33 @@ class WholeFeed(Feed):
         if sig == self._sig or not sig:
             return update
         self._sig = sig
+        self._stale = True
+        update.new_points = 1  # something changed; how many points it holds, the re-read will tell
+        return update
+
+    def build(self) -> list[Run]:
+        if not self._stale:
+            return self._runs
+        self._stale = False
+        self._bytes += sum(s for _, s, _ in self._sig)
         try:
             runs = self.reader.read(self.path)
         except LossLogError as exc:
             msg = exc.message
             if msg != self._error:  # a file caught half-written: said once, retried on change
-                update.warnings.append(f"{self.path}: {msg}")
+                self._build_warnings.append(f"{self.path}: {msg}")
             self._error = msg
-            return update
+            return self._runs
         except Exception as exc:
-            update.warnings.append(f"{self.path}: could not parse ({type(exc).__name__}: {exc})")
-            return update
+            self._build_warnings.append(f"{self.path}: could not parse ({type(exc).__name__}: {exc})")
+            return self._runs
         self._error = None
-        self._bytes += sum(s for _, s, _ in sig)
-        points = sum(len(r) for r in runs)
-        if points < self._points:
-            update.resets.append((str(self.path), "rewritten"))
-            update.new_points += points
-        else:
-            update.new_points += points - self._points
-        self._points = points
         self._runs = runs
-        return update
+        return runs
 
-    def build(self) -> list[Run]:
-        return self._runs
+    def take_warnings(self) -> list[str]:
+        out, self._build_warnings = self._build_warnings, []
+        return out
 
     @property
     def bytes_read(self) -> int:
