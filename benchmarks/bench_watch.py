@@ -4,8 +4,9 @@ Two measurements, numbers in docs/watch.md:
 
 1. Read cost per new point. An event file (4 tags) and a Keras CSV log are grown to N points;
    the watcher reads them once, then 20 polls each find 40 new points (10 steps x 4 tags). Per
-   poll: bytes read and wall time of ``Watcher.poll()`` with judging switched off (a huge
-   interval), i.e. the reading and decoding that the file size could make expensive. The cost of
+   poll: bytes read and CPU time (process time, so that other load on a shared machine does not
+   count) of ``Watcher.poll()`` with judging switched off (a huge interval), i.e. the reading and
+   decoding that the file size could make expensive. The cost of
    one judgment (``analyze`` on the whole run, once per --interval at most) is printed beside it.
 2. Idle CPU. ``losslog watch`` runs as a child process for 30 s on a finished log; the CPU time it
    used after start-up (utime + stime from /proc) is printed, with file-system events and with
@@ -105,16 +106,16 @@ def grow(kind: str, points: int, folder: Path) -> tuple[float, float, float, flo
         with open(path, "ab") as fh:
             fh.write(more(start, start + STEPS_PER_POLL))
         before = w.bytes_read
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         w.poll()
-        took.append(time.perf_counter() - t0)
+        took.append(time.process_time() - t0)
         read.append(w.bytes_read - before)
     # reading is done; parse what waits (line logs parse at judging time) and time one judgment
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     run = state.feed.build()[0]
     run.drop_replaced()
     analyze(run)
-    judge = time.perf_counter() - t0
+    judge = time.process_time() - t0
     w.close()
     new_points = STEPS_PER_POLL * len(TAGS)
     per_poll = sorted(took)[len(took) // 2]
@@ -153,13 +154,14 @@ def main() -> None:
     ap.add_argument("--idle-seconds", type=float, default=30.0)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"read cost: {POLLS} polls, each finding {STEPS_PER_POLL * len(TAGS)} new points (median time per poll)")
+    print(f"read cost: {POLLS} polls, each finding {STEPS_PER_POLL * len(TAGS)} new points (median CPU time per poll)")
     print(f"{'format':8} {'points':>9} {'bytes/poll':>11} {'ms/poll':>8} {'us/point':>9} {'judge ms':>9}")
+    sys.stdout.flush()
     for kind in ("events", "csv"):
         for n in sizes:
             with tempfile.TemporaryDirectory() as d:
                 b, ms, per_point, judge = grow(kind, n, Path(d))
-            print(f"{kind:8} {n:>9} {b:>11.0f} {ms:>8.2f} {per_point * 1000:>9.1f} {judge:>9.0f}")
+            print(f"{kind:8} {n:>9} {b:>11.0f} {ms:>8.2f} {per_point * 1000:>9.1f} {judge:>9.0f}", flush=True)
     if args.idle_seconds > 0:
         for label, extra in (("file-system events", []), ("--poll", ["--poll"])):
             with tempfile.TemporaryDirectory() as d:

@@ -191,7 +191,7 @@ def test_tensorboardx_writer_with_a_restart(tmp_path: Path) -> None:
         while not any(run.iterdir()):
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        w = watch(str(tmp_path), "--idle", "2s", "--interval", "0.2s", "--timeout", "120s")
+        w = watch(str(tmp_path), "--idle", "3s", "--interval", "0.2s", "--timeout", "120s")
         assert writer.finish()[0] == 0
         rc, err = w.finish()
     finally:
@@ -239,7 +239,7 @@ def test_json_lines_writer_with_cut_lines_and_a_truncation(tmp_path: Path) -> No
     w: Proc | None = None
     try:
         wait_for_file(log)
-        w = watch(str(log), "--poll", "--idle", "1.5s", "--interval", "0.2s", "--timeout", "120s")
+        w = watch(str(log), "--poll", "--idle", "3s", "--interval", "0.2s", "--timeout", "120s")
         assert w.wait_for(lambda s: "new point(s)" in s) is not None
         writer.send("go\n")
         assert w.wait_for(lambda s: "@280 " in s) is not None

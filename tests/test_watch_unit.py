@@ -109,15 +109,15 @@ def test_csv_grown_row_by_row_gives_the_batch_report(tmp_path: Path) -> None:
     lines = lines_of(rows)
     p = tmp_path / "training.log"
     p.write_bytes(lines[0])
-    w = Watcher([p], WatchConfig(interval=0))
-    assert [e.kind for e in w.poll()] == ["run"]
+    w = Watcher([p], WatchConfig(interval=3600))
+    assert [e.kind for e in w.poll(force=True)] == ["run"]
     fired_at = None
     for i, line in enumerate(lines[1:]):
         half = len(line) // 2
         append(p, line[:half])  # a cut line waits for its end
-        assert not [e for e in w.poll() if e.kind == "points"]
+        assert not [e for e in w.poll(force=True) if e.kind == "points"]
         append(p, line[half:])
-        events = w.poll()
+        events = w.poll(force=True)
         assert [e.points for e in events if e.kind == "points"] == [4]  # one row: four metrics
         if fired_at is None and any(e.kind == "finding" and e.finding.code == "overfitting" for e in events):
             fired_at = i
@@ -138,22 +138,22 @@ def test_csv_restart_rewrite_and_truncation_count_nothing_twice(tmp_path: Path) 
     lines = lines_of(rows)
     p = tmp_path / "training.log"
     p.write_bytes(b"".join(lines[:21]))
-    w = Watcher([p], WatchConfig(interval=0))
-    w.poll()
+    w = Watcher([p], WatchConfig(interval=3600))
+    w.poll(force=True)
     # Keras CSVLogger(append=True) after a restart from epoch 15: rows again from 15, no header
     append(p, b"".join(lines[16:31]))
-    w.poll()
+    w.poll(force=True)
     state = only_state(w)
     assert state.analysis is not None
     assert state.analysis.points == batch(p).points == 30 * 4
     assert state.analysis.replaced_points == batch(p).replaced_points == 5 * 4
     # truncated to its first ten rows, then written on
     p.write_bytes(b"".join(lines[:11]))
-    events = w.poll()
+    events = w.poll(force=True)
     assert any(e.kind == "reset" and "truncated" in e.message for e in events)
     assert state.analysis.points == 10 * 4
     append(p, b"".join(lines[11:16]))
-    w.poll()
+    w.poll(force=True)
     assert state.analysis.points == batch(p).points == 15 * 4
     w.close()
 
@@ -188,13 +188,13 @@ def test_detectron2_json_lines_with_a_cut_line(tmp_path: Path) -> None:
         for i in range(0, 200, 10)
     ]
     p.write_bytes(lines[0])
-    w = Watcher([p], WatchConfig(interval=0))
-    w.poll()
+    w = Watcher([p], WatchConfig(interval=3600))
+    w.poll(force=True)
     for line in lines[1:]:
         append(p, line[:7])
-        w.poll()
+        w.poll(force=True)
         append(p, line[7:])
-        w.poll()
+        w.poll(force=True)
     state = only_state(w)
     assert state.feed.fmt == "detectron2"
     assert state.analysis is not None and state.analysis.points == batch(p).points == 20 * 3
@@ -210,15 +210,15 @@ def test_event_files_with_a_restart_follow_tensorboards_rule(tmp_path: Path) -> 
     from tensorboardX import SummaryWriter
 
     run = tmp_path / "run"
-    w = Watcher([tmp_path], WatchConfig(interval=0))
-    assert w.poll() == []  # nothing yet: waiting, not an error
+    w = Watcher([tmp_path], WatchConfig(interval=3600))
+    assert w.poll(force=True) == []  # nothing yet: waiting, not an error
     writer = SummaryWriter(str(run))
     rows = curve_rows(30, overfit_from=10)
     for r in rows[:20]:
         writer.add_scalar("train/loss", r["loss"], int(r["epoch"] or 0))
         writer.add_scalar("val/loss", r["val_loss"], int(r["epoch"] or 0))
         writer.flush()
-        w.poll()
+        w.poll(force=True)
     writer.close()
     time.sleep(1.05)  # the restart's file name carries a later second, as in a real restart
     writer = SummaryWriter(str(run))
@@ -226,7 +226,7 @@ def test_event_files_with_a_restart_follow_tensorboards_rule(tmp_path: Path) -> 
         writer.add_scalar("train/loss", r["loss"], int(r["epoch"] or 0))
         writer.add_scalar("val/loss", r["val_loss"], int(r["epoch"] or 0))
         writer.flush()
-        w.poll()
+        w.poll(force=True)
     writer.close()
     w.poll(force=True)
     state = only_state(w)
@@ -258,17 +258,17 @@ def test_event_file_cut_record_waits_and_reading_stays_incremental(tmp_path: Pat
     live = tmp_path / "live" / full.name
     live.parent.mkdir()
     live.write_bytes(data[: bounds[2000]])
-    w = Watcher([live.parent], WatchConfig(interval=0))
-    w.poll()
+    w = Watcher([live.parent], WatchConfig(interval=3600))
+    w.poll(force=True)
     state = only_state(w)
     assert state.analysis is not None and state.analysis.points == 1999  # the first record is file_version
     for k in range(2000, 2010):
         rec = data[bounds[k] : bounds[k + 1]]
         before = w.bytes_read
         append(live, rec[:9])  # cut inside the header
-        w.poll()
+        w.poll(force=True)
         append(live, rec[9:])
-        w.poll()
+        w.poll(force=True)
         assert w.bytes_read - before <= len(rec) + 2 * FINGERPRINT_BYTES
     assert state.analysis.points == 2009
     w.close()
@@ -392,4 +392,22 @@ def test_text_logs_are_read_again_whole_once_per_judgment(tmp_path: Path) -> Non
     w.poll()
     assert w.bytes_read == reads + p.stat().st_size
     assert state.analysis.points == batch(p).points == 20
+    w.close()
+
+
+def test_judging_is_throttled_to_the_interval_and_only_for_new_points(tmp_path: Path) -> None:
+    lines = lines_of(curve_rows(20))
+    p = tmp_path / "training.log"
+    p.write_bytes(b"".join(lines[:5]))
+    t = [0.0]
+    w = Watcher([p], WatchConfig(interval=2), clock=lambda: t[0])
+    assert [e.points for e in w.poll() if e.kind == "points"] == [16]
+    for line in lines[5:15]:
+        append(p, line)
+        t[0] += 0.1
+        assert not [e for e in w.poll() if e.kind == "points"]
+    t[0] += 60  # past the interval (and past five times the first judgment's cost, imports included)
+    assert [e.points for e in w.poll() if e.kind == "points"] == [40]  # ten rows, judged once
+    t[0] += 10
+    assert w.poll() == []  # no new points: nothing judged, nothing said
     w.close()

@@ -8,6 +8,7 @@ finding was first seen, and which findings, severities and best checkpoints are 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from losslog.analysis import AnalysisOptions
@@ -17,6 +18,9 @@ from losslog.model import Run
 from losslog.watch.events import WatchEvent
 from losslog.watch.feeds import Feed
 from losslog.watch.layout import RunSpec
+
+#: the gap between two judgments of a run is at least this many times the last one's cost
+JUDGE_GAP = 5.0
 
 
 @dataclass
@@ -48,9 +52,28 @@ class RunState:
     finished: bool = False
     #: the run as last judged (for the live view's curves)
     run: Run | None = None
+    #: CPU-side seconds the last judgment took (reading the pending lines, rebuilding, analysing)
+    judge_seconds: float = 0.0
+
+    def due(self, now: float, interval: float) -> bool:
+        """Judging is due: new data, and the interval passed. A big run's judgment costs time that
+        grows with its size (a million points: about 2 s), so the gap also grows to five times
+        the last judgment's cost: judging never takes more than about a sixth of a core."""
+        return bool(self.pending) and now - self.last_analysis >= max(interval, JUDGE_GAP * self.judge_seconds)
 
     def judge(self, options: AnalysisOptions, keep_all: bool, now: float) -> list[WatchEvent]:
         """Analyse the run as read so far; the events that differ from the previous analysis."""
+        started = time.perf_counter()
+        first = self.analysis is None
+        try:
+            return self._judge(options, keep_all, now)
+        finally:
+            # The first judgment parses the whole backlog and pays the imports: not what the
+            # next ones will cost.
+            if not first:
+                self.judge_seconds = time.perf_counter() - started
+
+    def _judge(self, options: AnalysisOptions, keep_all: bool, now: float) -> list[WatchEvent]:
         events: list[WatchEvent] = []
         runs = self.feed.build()
         events.extend(WatchEvent("warning", self.name, now, w) for w in self.feed.take_warnings())

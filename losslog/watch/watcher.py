@@ -102,10 +102,8 @@ class Watcher:
                     msg = "new points after it had finished; watching again"
                     events.append(WatchEvent("run", state.name, now, msg))
         for state in self.states.values():
-            if state.pending:
-                due = force or first or now - state.last_analysis >= self.config.interval
-                if due:
-                    events.extend(state.judge(self.config.options, self.config.keep_all, now))
+            if state.pending and (force or first or state.due(now, self.config.interval)):
+                events.extend(state.judge(self.config.options, self.config.keep_all, now))
         idle = self.config.idle
         if idle is not None:
             for state in self.states.values():
