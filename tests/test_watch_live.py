@@ -262,3 +262,18 @@ def test_json_lines_writer_with_cut_lines_and_a_truncation(tmp_path: Path) -> No
     total_loss = batch.metric("total_loss")
     assert total_loss is not None and total_loss.last is not None
     assert f"total_loss {total_loss.last:.4g} @180 " in final
+
+
+def test_interrupt_exits_130(tmp_path: Path) -> None:
+    import signal
+
+    log = tmp_path / "training.log"
+    log.write_text(keras_csv_text(curve_rows(10)))
+    w = watch(str(log), "--interval", "0.2s")
+    try:
+        assert w.wait_for(lambda s: "best checkpoint" in s) is not None
+        w.p.send_signal(signal.SIGINT)
+        rc, _ = w.finish()
+    finally:
+        w.kill()
+    assert rc == 130

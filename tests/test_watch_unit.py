@@ -411,3 +411,28 @@ def test_judging_is_throttled_to_the_interval_and_only_for_new_points(tmp_path: 
     t[0] += 10
     assert w.poll() == []  # no new points: nothing judged, nothing said
     w.close()
+
+
+def test_keras_train_and_validation_folders_are_one_run(tmp_path: Path) -> None:
+    from tensorboardX import SummaryWriter
+
+    logdir = tmp_path / "logs"
+    w = Watcher([logdir.parent], WatchConfig(interval=3600))
+    writers = {split: SummaryWriter(str(logdir / split)) for split in ("train", "validation")}
+    for r in curve_rows(20, overfit_from=6):
+        epoch = int(r["epoch"] or 0)
+        writers["train"].add_scalar("epoch_loss", r["loss"], epoch)
+        writers["validation"].add_scalar("epoch_loss", r["val_loss"], epoch)
+        for writer in writers.values():
+            writer.flush()
+        w.poll(force=True)
+    for writer in writers.values():
+        writer.close()
+    w.poll(force=True)
+    state = only_state(w)
+    final = batch(logdir)
+    assert state.name == "logs" and state.analysis is not None
+    assert state.analysis.points == final.points == 40
+    assert [f.code for f in state.analysis.findings] == [f.code for f in final.findings]
+    assert state.analysis.best == final.best and final.best is not None and final.best.metric == "val_loss"
+    w.close()
