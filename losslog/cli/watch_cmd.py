@@ -43,7 +43,8 @@ was first seen. At a terminal the view is redrawn in place; otherwise one plain 
 Exit codes: 0 the runs finished (--idle), --timeout passed or --once found no rule firing;
 1 an --exit-on rule fired; 2 bad input or usage; 130 interrupted (Ctrl-C).
 
-Example: losslog watch runs/exp1 --exit-on overfitting,divergence --idle 10m || kill $TRAIN_PID
+Example (stop the training when the rule fires):
+losslog watch runs/exp1 --exit-on overfitting,divergence --idle 10m; [ $? -eq 1 ] && kill $TRAIN_PID
 """
 
 

@@ -19,7 +19,7 @@ from losslog.watch.watcher import Watcher
 
 _TREND_STYLE = {"improving": "green", "worsening": "red", "flat": "yellow"}
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-MAX_METRICS = 8
+MAX_METRICS = 12
 
 
 def _num(x: float | None) -> str:
@@ -43,8 +43,8 @@ def run_panel(state: RunState) -> Any:
     table = Table(box=None, padding=(0, 1), show_header=True, header_style="dim")
     for col in ("metric", "last", "step", "trend", "curve", "best"):
         table.add_column(col, justify="right" if col in ("last", "step", "best") else "left")
-    judged = [m for m in a.metrics if m.goal is not None][:MAX_METRICS]
-    for m in judged:
+    judged = [m for m in a.metrics if m.goal is not None]
+    for m in judged[:MAX_METRICS]:
         trend = Text(m.trend, style=_TREND_STYLE.get(m.trend, ""))
         table.add_row(
             safe_text(m.display),
@@ -55,6 +55,9 @@ def run_panel(state: RunState) -> Any:
             _num(m.best),
         )
     parts: list[Any] = [table]
+    if len(judged) > MAX_METRICS:
+        more = len(judged) - MAX_METRICS
+        parts.append(Text(f"… and {more} more judged metrics (losslog report lists all)", style="dim"))
     if a.best is not None:
         b = a.best
         epoch = f", epoch {b.epoch:g}" if b.epoch is not None else ""
