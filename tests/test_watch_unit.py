@@ -436,3 +436,38 @@ def test_keras_train_and_validation_folders_are_one_run(tmp_path: Path) -> None:
     assert [f.code for f in state.analysis.findings] == [f.code for f in final.findings]
     assert state.analysis.best == final.best and final.best is not None and final.best.metric == "val_loss"
     w.close()
+
+
+def test_live_view_shows_metrics_best_checkpoint_and_findings_with_first_seen(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from losslog.watch.live import view
+    from losslog.watch.plain import clock
+
+    log = tmp_path / "evil\x1b[2J" / "training.log"
+    log.parent.mkdir()
+    log.write_bytes((SAMPLES / "mlp_overfit" / "training.log").read_bytes())
+    w = Watcher([log], WatchConfig(interval=3600))
+    w.poll()
+    buf = io.StringIO()
+    Console(file=buf, width=150, force_terminal=True, color_system=None).print(view(w, "footer"))
+    text = buf.getvalue()
+    state = only_state(w)
+    first_seen = clock(next(iter(state.findings.values())).first_seen)
+    assert "evil\\x1b[2J" in text and "\x1b[2J" not in text
+    assert "val_loss" in text and "worsening" in text and "best checkpoint: val_loss 0.4899 at step 6" in text
+    assert f"{first_seen} overfitting (warning)" in text
+    assert any(ch in text for ch in "▁▂▃▄▅▆▇█")
+    w.close()
+
+
+def test_the_library_imports_neither_the_cli_nor_rich() -> None:
+    import subprocess
+
+    code = "import losslog.watch, sys; print(' '.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {m.split(".")[0] for m in done.stdout.split()}
+    assert not {"typer", "rich", "matplotlib"} & loaded
+    assert "losslog.cli" not in done.stdout.split()
