@@ -471,3 +471,39 @@ def test_the_library_imports_neither_the_cli_nor_rich() -> None:
     loaded = {m.split(".")[0] for m in done.stdout.split()}
     assert not {"typer", "rich", "matplotlib"} & loaded
     assert "losslog.cli" not in done.stdout.split()
+
+
+def test_waiter_wakes_on_a_write_with_watchfiles_and_sleeps_without(tmp_path: Path) -> None:
+    import importlib.util
+    import threading
+    import time
+
+    from losslog.watch.wait import Waiter
+
+    log = tmp_path / "training.log"
+    log.write_text("epoch,loss\n")
+    polling = Waiter([tmp_path], interval=0.2, use_events=False)
+    assert polling.mode == "polling"
+    t0 = time.monotonic()
+    polling.wait(0.2)
+    assert time.monotonic() - t0 >= 0.2
+    waiter = Waiter([tmp_path], interval=60, use_events=True)
+    if importlib.util.find_spec("watchfiles") is None:
+        assert waiter.mode == "polling"
+        return
+    assert waiter.mode.startswith("file-system events")
+
+    done = threading.Event()
+
+    def keep_writing() -> None:  # the backend starts inside the first wait: write until it wakes
+        while not done.wait(0.5):
+            with open(log, "a") as fh:
+                fh.write("0,1.0\n")
+
+    threading.Thread(target=keep_writing, daemon=True).start()
+    t0 = time.monotonic()
+    waiter.wait(60)
+    waited = time.monotonic() - t0
+    done.set()
+    waiter.close()
+    assert waited < 45, "a write should end the wait long before the 60 s interval"
