@@ -507,3 +507,28 @@ def test_waiter_wakes_on_a_write_with_watchfiles_and_sleeps_without(tmp_path: Pa
     done.set()
     waiter.close()
     assert waited < 45, "a write should end the wait long before the 60 s interval"
+
+
+def test_a_rewrite_that_changes_a_long_header_only_at_its_end_is_noticed(tmp_path: Path) -> None:
+    """Lightning's CSVLogger rewrites metrics.csv whole when a new metric appears, appending the
+    new column to the header: past the default fingerprint when the header is long."""
+    cols = [f"train/some_rather_long_metric_name_{i}" for i in range(12)]
+    p = tmp_path / "metrics.csv"
+
+    def table(columns: list[str], rows: int) -> bytes:
+        lines = [",".join(["epoch", "step", *columns])]
+        for r in range(rows):
+            lines.append(",".join([str(r), str(10 * r), *(f"{1 / (r + i + 1):.5f}" for i in range(len(columns)))]))
+        return ("\n".join(lines) + "\n").encode()
+
+    p.write_bytes(table(cols, 5))
+    assert len(table(cols, 0)) > FINGERPRINT_BYTES
+    w = Watcher([p], WatchConfig(interval=3600))
+    w.poll()
+    state = only_state(w)
+    assert state.analysis is not None and state.analysis.points == 5 * 12
+    p.write_bytes(table([*cols, "val_loss"], 8))
+    events = w.poll(force=True)
+    assert any(e.kind == "reset" and "rewritten" in e.message for e in events)
+    assert state.analysis.points == batch(p).points == 8 * 13
+    w.close()

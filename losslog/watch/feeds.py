@@ -258,6 +258,9 @@ class LineFeed(Feed):
                 end = lines.index(b"\n", pos) + 1
                 if lines[pos:end].strip():
                     self._header = lines[pos:end]
+                    # a logger that rewrites the file with new columns (Lightning) changes the
+                    # header, maybe only past the default fingerprint: compare all of it
+                    self.tail.fingerprint = max(self.tail.fingerprint, end)
                     lines = lines[end:]
                     break
                 pos = end

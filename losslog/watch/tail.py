@@ -13,9 +13,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: How many leading bytes identify a file's content: enough to hold a CSV header or an event
-#: file's first record, small enough that checking them costs nothing next to the new bytes.
+#: How many leading bytes identify a file's content by default: an event file's first record, a
+#: short CSV header; small enough that checking them costs nothing next to the new bytes.
 FINGERPRINT_BYTES = 256
+#: A caller may ask for a longer fingerprint (a CSV's whole header line) up to this many bytes.
+MAX_FINGERPRINT_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,9 @@ class FileTail:
         self.offset = 0
         self._inode: tuple[int, int] | None = None
         self._mtime_ns = -1
-        self._head = b""
+        self._head = b""  # the file's first bytes, up to MAX_FINGERPRINT_BYTES
+        #: how many of them are compared on each poll that finds the file changed
+        self.fingerprint = FINGERPRINT_BYTES
         #: every byte read from the file so far (new data and fingerprint checks): what the
         #: incremental-reading tests and the benchmark count
         self.bytes_read = 0
@@ -62,10 +66,11 @@ class FileTail:
             return None
         try:
             with open(self.path, "rb") as fh:
-                if not reason and self._head and size >= len(self._head):
-                    head = fh.read(len(self._head))
+                known = self._head[: self.fingerprint]
+                if not reason and known and size >= len(known):
+                    head = fh.read(len(known))
                     self.bytes_read += len(head)
-                    if head != self._head:
+                    if head != known:
                         reason = "rewritten"
                 start = 0 if reason or self._inode is None else self.offset
                 fh.seek(start)
@@ -80,8 +85,8 @@ class FileTail:
         self._inode = inode
         self._mtime_ns = st.st_mtime_ns
         self.offset += len(data)
-        if len(self._head) < FINGERPRINT_BYTES and data:
-            self._head += data[: FINGERPRINT_BYTES - len(self._head)]
+        if len(self._head) < MAX_FINGERPRINT_BYTES and data:
+            self._head += data[: MAX_FINGERPRINT_BYTES - len(self._head)]
         if not data and not reset:
             return None
         return Chunk(data, reset, reason)
