@@ -1,6 +1,6 @@
 """Which runs the watched paths hold now, and which files make up each.
 
-Scanned again on every poll (a folder listing and a ``stat`` per entry; files are probed once),
+Scanned again once per interval (a folder listing and a ``stat`` per entry; files are probed once),
 so a run that starts while the watch is on, or a new event file after a restart, is picked up.
 The rules are discovery's: a folder holding event files is one TensorBoard run (with Keras's
 ``train/`` and ``validation/`` children), named by its path below the folder given; any other

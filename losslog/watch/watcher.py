@@ -71,20 +71,26 @@ class Watcher:
         self.states: dict[str, RunState] = {}
         self.started = clock()
         self._polls = 0
+        self._last_scan = float("-inf")
 
     # ------------------------------------------------------------------ public
 
     def poll(self, force: bool = False) -> list[WatchEvent]:
         """Read what was appended since the last poll; judge runs that are due; report changes.
 
-        ``force`` judges every run with new points now, whatever the interval (the first poll
-        always does, and so does a run's last poll before it counts as finished).
+        ``force`` judges every run with new points now, whatever the interval, and looks for new
+        runs and files (the first poll always does both; otherwise each at most once per
+        interval).
         """
         now = self.clock()
         first = self._polls == 0
         self._polls += 1
         events: list[WatchEvent] = []
-        self._scan(now, events)
+        # New runs and new event files are looked for once per interval: a write wakes a poll
+        # (file-system events), and the folders need not be listed again for every write.
+        if force or first or now - self._last_scan >= self.config.interval:
+            self._last_scan = now
+            self._scan(now, events)
         for state in self.states.values():
             update = state.feed.poll()
             if update.resets:
