@@ -105,7 +105,7 @@ def test_tail_reads_only_appended_bytes_and_notices_truncation_and_replacement(t
 
 
 def test_csv_grown_row_by_row_gives_the_batch_report(tmp_path: Path) -> None:
-    rows = curve_rows(24, overfit_from=8)
+    rows = curve_rows(16, overfit_from=6)
     lines = lines_of(rows)
     p = tmp_path / "training.log"
     p.write_bytes(lines[0])

@@ -20,7 +20,7 @@ from losslog.watch.feeds import Feed
 from losslog.watch.layout import RunSpec
 
 #: the gap between two judgments of a run is at least this many times the last one's cost
-JUDGE_GAP = 5.0
+JUDGE_GAP = 4.0
 
 
 @dataclass
@@ -52,18 +52,19 @@ class RunState:
     finished: bool = False
     #: the run as last judged (for the live view's curves)
     run: Run | None = None
-    #: CPU-side seconds the last judgment took (reading the pending lines, rebuilding, analysing)
+    #: CPU seconds the last judgment took (parsing the pending lines, rebuilding, analysing): CPU
+    #: time, not wall time, so that other load on the machine does not slow the watch further
     judge_seconds: float = 0.0
 
     def due(self, now: float, interval: float) -> bool:
         """Judging is due: new data, and the interval passed. A big run's judgment costs time that
-        grows with its size (a million points: about 2 s), so the gap also grows to five times
-        the last judgment's cost: judging never takes more than about a sixth of a core."""
+        grows with its size (a million points: about 2 s), so the gap also grows to four times
+        the last judgment's CPU time: judging never takes more than about a fifth of a core."""
         return bool(self.pending) and now - self.last_analysis >= max(interval, JUDGE_GAP * self.judge_seconds)
 
     def judge(self, options: AnalysisOptions, keep_all: bool, now: float) -> list[WatchEvent]:
         """Analyse the run as read so far; the events that differ from the previous analysis."""
-        started = time.perf_counter()
+        started = time.process_time()
         first = self.analysis is None
         try:
             return self._judge(options, keep_all, now)
@@ -71,7 +72,7 @@ class RunState:
             # The first judgment parses the whole backlog and pays the imports: not what the
             # next ones will cost.
             if not first:
-                self.judge_seconds = time.perf_counter() - started
+                self.judge_seconds = time.process_time() - started
 
     def _judge(self, options: AnalysisOptions, keep_all: bool, now: float) -> list[WatchEvent]:
         events: list[WatchEvent] = []
