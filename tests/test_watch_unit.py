@@ -73,6 +73,25 @@ def test_framer_waits_for_a_cut_record_and_resyncs_after_damage() -> None:
     assert framer.bad_headers == 3
 
 
+def test_framer_in_bulk_with_damage_in_the_middle_and_pieces_of_any_size() -> None:
+    import random
+
+    recs = [record(bytes([i % 251]) * (i % 37)) for i in range(3000)]
+    clean = b"".join(recs)
+    garbage = b"\xff\x00\x13\x37\x42"
+    stream = b"".join(recs[:1500]) + garbage + b"".join(recs[1500:])
+    rng = random.Random(7)
+    framer = RecordFramer()
+    out = bytearray()
+    pos = 0
+    while pos < len(stream):
+        step = rng.choice([1, 7, 100, 5000, 60000])
+        out += framer.feed(stream[pos : pos + step])
+        pos += step
+    assert bytes(out) == clean
+    assert framer.bad_headers == len(garbage) and framer.pending == 0
+
+
 # ------------------------------------------------------------------------------------ tail
 
 
