@@ -551,3 +551,16 @@ def test_a_rewrite_that_changes_a_long_header_only_at_its_end_is_noticed(tmp_pat
     assert any(e.kind == "reset" and "rewritten" in e.message for e in events)
     assert state.analysis.points == batch(p).points == 8 * 13
     w.close()
+
+
+def test_reader_warnings_name_the_real_file_and_line(tmp_path: Path) -> None:
+    lines = lines_of(curve_rows(10))
+    lines[6] = lines[6].rstrip(b"\r\n") + b",oops\r\n"  # the file's line 7 has a cell too many
+    p = tmp_path / "training.log"
+    p.write_bytes(b"".join(lines[:4]))
+    w = Watcher([p], WatchConfig(interval=3600))
+    w.poll()
+    append(p, b"".join(lines[4:]))
+    warnings = [e.message for e in w.poll(force=True) if e.kind == "warning"]
+    assert warnings == [f"{p}: line 7: 6 cells for 5 columns; extra cells ignored"]
+    w.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ JSON_LINE_READERS = frozenset({"detectron2"})
 SIBLINGS: dict[str, tuple[str, ...]] = {"lightning": ("hparams.yaml",)}
 #: complete lines waiting for a parse are parsed at once beyond this many bytes (bounded memory)
 PARSE_AT_BYTES = 4 << 20
+#: "line 12" / "lines 3" in a reader's message
+_LINE = re.compile(r"\b(lines? )(\d+)")
 
 
 @dataclass
@@ -218,6 +221,11 @@ class LineFeed(Feed):
         self._lines: list[bytes] = []
         self._line_bytes = 0
         self._build_warnings: list[str] = []
+        #: complete lines read so far (header and blank lines included), and the file's line
+        #: number of the first line waiting for a parse: a reader's "line N" in the chunk file
+        #: is told as the line it is in the real file
+        self._lines_read = 0
+        self._first_pending_line = 1
 
     def _scratch(self) -> Path:
         """A private folder for the chunk files, holding links to the siblings the reader reads."""
@@ -243,6 +251,7 @@ class LineFeed(Feed):
             self._warnings.clear()
             self._lines.clear()
             self._line_bytes = 0
+            self._lines_read = 0
             update.resets.append((str(self.path), chunk.reason))
         data = self._partial + chunk.data
         cut = data.rfind(b"\n")
@@ -251,6 +260,8 @@ class LineFeed(Feed):
             return update
         self._partial = data[cut + 1 :]
         lines = data[: cut + 1]
+        line_no = self._lines_read + 1  # of the first line in ``lines``
+        self._lines_read += lines.count(b"\n")
         if self.has_header and self._header is None:
             # the first non-blank line is the header; every chunk is parsed behind it
             pos = 0
@@ -261,6 +272,7 @@ class LineFeed(Feed):
                     # a logger that rewrites the file with new columns (Lightning) changes the
                     # header, maybe only past the default fingerprint: compare all of it
                     self.tail.fingerprint = max(self.tail.fingerprint, end)
+                    line_no += lines.count(b"\n", 0, end)
                     lines = lines[end:]
                     break
                 pos = end
@@ -268,6 +280,8 @@ class LineFeed(Feed):
                 return update
         if not lines.strip():
             return update
+        if not self._lines:
+            self._first_pending_line = line_no
         self._lines.append(lines)
         self._line_bytes += len(lines)
         update.new_points += lines.count(b"\n")
@@ -287,6 +301,12 @@ class LineFeed(Feed):
         out, self._build_warnings = self._build_warnings, []
         return out
 
+    def _told(self, message: str, target: Path) -> str:
+        """A reader's message about the chunk file, as one about the real file and its lines."""
+        shift = self._first_pending_line - (2 if self._header else 1)
+        message = _LINE.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + shift}", message)
+        return message.replace(str(target), str(self.path))
+
     def _parse(self, lines: bytes, warnings: list[str]) -> int:
         target = self._scratch() / self.path.name
         target.write_bytes((self._header or b"") + lines)
@@ -295,10 +315,10 @@ class LineFeed(Feed):
         except InputError as exc:
             if "without data rows" in exc.message or "no numeric metric" in exc.message:
                 return 0  # rows with no value yet (all cells empty): nothing to add
-            warnings.append(f"{self.path}: {exc.message}")
+            warnings.append(f"{self.path}: {self._told(exc.message, target)}")
             return 0
         except LossLogError as exc:
-            warnings.append(f"{self.path}: {exc.message}")
+            warnings.append(f"{self.path}: {self._told(exc.message, target)}")
             return 0
         except Exception as exc:  # a reader tripped on a chunk: say so, keep watching
             warnings.append(f"{self.path}: could not parse new lines ({type(exc).__name__}: {exc})")
@@ -308,7 +328,7 @@ class LineFeed(Feed):
             cols = run.columns
             if self._meta is None:
                 self._meta = dict(run.meta)
-            fixed = [w.replace(str(target), str(self.path)) for w in run.warnings]
+            fixed = [self._told(w, target) for w in run.warnings]
             self._warnings.extend(fixed)
             warnings.extend(fixed)
             if len(cols):
