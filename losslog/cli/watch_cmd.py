@@ -13,20 +13,9 @@ from typing import Annotated, Any
 
 import typer
 
+from losslog.analysis import AnalysisOptions
 from losslog.cli.app import app, handle_errors
-from losslog.cli.common import (
-    ClassesOpt,
-    GoalOpt,
-    KeepAllOpt,
-    LogFormatOpt,
-    MinDeltaOpt,
-    ModeOpt,
-    MonitorOpt,
-    PathsArg,
-    PatienceOpt,
-    SmoothOpt,
-    analysis_options,
-)
+from losslog.cli.common import KeepAllOpt, LogFormatOpt, PathsArg, with_analysis_options
 from losslog.errors import ExitCode, InputError
 from losslog.sanitize import safe_text
 
@@ -50,6 +39,7 @@ losslog watch runs/exp1 --exit-on overfitting,divergence --idle 10m; [ $? -eq 1 
 
 @app.command(help=WATCH_HELP)
 @handle_errors
+@with_analysis_options()
 def watch(
     paths: PathsArg,
     exit_on: Annotated[
@@ -86,13 +76,8 @@ def watch(
     plain: Annotated[bool, typer.Option("--plain", help="One plain line per event, even at a terminal.")] = False,
     log_format: LogFormatOpt = None,
     keep_all: KeepAllOpt = False,
-    smooth: SmoothOpt = 0.6,
-    monitor: MonitorOpt = None,
-    mode: ModeOpt = None,
-    goal: GoalOpt = None,
-    patience: PatienceOpt = 3,
-    min_delta: MinDeltaOpt = 0.0,
-    classes: ClassesOpt = None,
+    *,
+    options: AnalysisOptions,
 ) -> None:
     from losslog.watch import ExitRule, WatchConfig, Watcher, parse_duration
     from losslog.watch.notify import FindingHook
@@ -102,7 +87,6 @@ def watch(
     idle_s = parse_duration(idle, "--idle") if idle is not None else None
     timeout_s = parse_duration(timeout, "--timeout") if timeout is not None else None
     hook = FindingHook(on_finding, parse_duration(hook_timeout, "--hook-timeout")) if on_finding else None
-    options = analysis_options(smooth, monitor, mode, goal, patience, min_delta, classes)
     _check_files(paths, log_format)
     config = WatchConfig(options=options, log_format=log_format, keep_all=keep_all, interval=interval_s, idle=idle_s)
     with Watcher(paths, config) as watcher:
