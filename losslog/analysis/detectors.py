@@ -24,6 +24,7 @@ from losslog.analysis.context import Context
 from losslog.analysis.diagnose_overfitting import detect_overconfidence, detect_overfitting
 from losslog.analysis.diagnose_progress import detect_stalled, detect_underfitting
 from losslog.analysis.diagnose_stability import detect_divergence, detect_unstable
+from losslog.analysis.diagnose_validation import detect_no_validation
 from losslog.analysis.findings import Finding
 from losslog.analysis.suppression import hide
 
@@ -39,6 +40,7 @@ DETECTORS: tuple[Detector, ...] = (
     detect_overfitting,
     detect_overconfidence,
     detect_underfitting,
+    detect_no_validation,
 )
 
 
@@ -54,6 +56,7 @@ __all__ = [
     "DETECTORS",
     "Detector",
     "detect_divergence",
+    "detect_no_validation",
     "detect_overconfidence",
     "detect_overfitting",
     "detect_stalled",

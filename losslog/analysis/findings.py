@@ -29,6 +29,9 @@ CODES: dict[str, str] = {
     "unstable": "the training loss climbs over a stretch or spikes far above its local level, staying finite (warning)",
     "stalled": "the model does not learn: at chance level, or no improvement from the start (warning)",
     "underfitting": "losses still falling clearly at the end, or high and flat with a small gap (info)",
+    "no_validation": (
+        "the run logs no validation metric: only training losses are judged and no checkpoint is picked (info)"
+    ),
     "generalization_gap": "validation minus training loss over time: the run's ``gap`` field, not a finding",
 }
 
