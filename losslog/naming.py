@@ -54,6 +54,15 @@ _ACCURACY_TOKENS = re.compile(
     r"exact_match|em|jaccard|reward|return|correct|hit|hits|fitness|aacc|macc|acc_seg|mdice|mfscore)$",
     re.IGNORECASE,
 )
+# Task metrics that are only ever whole names ("per", "ar" and "eer" are too short to be trusted as
+# a word inside a longer name: "steps_per_epoch" is no phone error rate). Matched on the last path
+# segment with an evaluator prefix (bbox_, segm_, coco/) dropped: "coco/bbox_AR@100", "eval_per".
+_WHOLE_MIN = re.compile(r"^(per|eer|lpips|fid\d*|kid|minade|minfde|ade|fde|mape|smape|wer_\w+|cer_\w+)$")
+_WHOLE_MAX = re.compile(
+    r"^(ar|ar\d+|ar[sml]|ar_(small|medium|large)|ar@\d+|ar_\d+|pck|pckh|pck@\d+(\.\d+)?|cider|spice|"
+    r"map@\d+|ap@\d+|acc@\d+|recall@\d+|r@\d+|hit@\d+|hits@\d+|ndcg@\d+|top_?\d+_acc(uracy)?)$"
+)
+_EVALUATOR_PREFIX = re.compile(r"^(bbox|segm|keypoints|mask|box|pose|obb)[_/]")
 _OTHER_TOKENS = re.compile(
     r"^(time|runtime|samples_per_second|steps_per_second|grad_norm|gradnorm|epoch|step|iter|iteration|"
     r"memory|mem|data_time|eta|total_flos|flos|momentum|weight_decay|throughput|tokens_per_sec|mfu|"
@@ -63,7 +72,7 @@ _OTHER_TOKENS = re.compile(
 _MULTIWORD_OTHER_RE = re.compile(
     r"(samples_per_second|steps_per_second|tokens_per_second|per_sec|_runtime$|^runtime|total_flos)"
 )
-_ALIASES = {"acc": "accuracy", "learning_rate": "lr", "learning-rate": "lr"}
+_ALIASES = {"acc": "accuracy", "learning_rate": "lr", "learning-rate": "lr", "losses": "loss"}
 
 # Evaluator result groups: detectron2 writes COCO results as "bbox/AP", "segm/AP50"; mmengine as
 # "coco/bbox_mAP", "pascal_voc/mAP". These numbers only ever come from an evaluation pass.
@@ -96,13 +105,24 @@ class MetricName:
     def judged(self) -> bool:
         return self.goal is not None
 
+    @property
+    def goal_known(self) -> bool:
+        """False for a judged-looking metric whose direction nobody knows (kind "metric")."""
+        return self.goal is not None or self.kind in ("lr", "other")
+
 
 def _tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[^0-9A-Za-z]+", name) if t]
 
 
 def classify(metric: str) -> tuple[Kind, Goal | None]:
-    """Kind and goal of a metric name (without its split)."""
+    """Kind and goal of a metric name (without its split).
+
+    Goals come from what the metric is, never from a guess: losses and error rates (loss, mse,
+    wer, cer, perplexity, fid ...) are minimized, scores (accuracy, mAP, AP, AR, F1, BLEU,
+    ROUGE, IoU, Dice, AUC, PSNR ...) maximized. A name matching neither is kind "metric" with goal
+    None: unknown, said as such by the callers, until ``--goal NAME=min|max`` says otherwise.
+    """
     if _LR_RE.match(metric):
         return "lr", None
     low = metric.lower()
@@ -110,6 +130,11 @@ def classify(metric: str) -> tuple[Kind, Goal | None]:
     if _LOSS_TOKENS.match(joined):
         return "loss", "min"
     if _ACCURACY_TOKENS.match(joined):
+        return "accuracy", "max"
+    whole = _EVALUATOR_PREFIX.sub("", joined.rsplit("/", 1)[-1])
+    if _WHOLE_MIN.match(whole):
+        return "loss", "min"
+    if _WHOLE_MAX.match(whole):
         return "accuracy", "max"
     if _MULTIWORD_OTHER_RE.search(joined):
         return "other", None
@@ -131,6 +156,12 @@ def classify(metric: str) -> tuple[Kind, Goal | None]:
     # An unknown metric: most unnamed scores in training logs are losses, but guessing a goal
     # would judge it blindly; treat it as a plain metric to minimize only when told so.
     return "metric", None
+
+
+def goal_of(name: str) -> Goal | None:
+    """The direction of a metric named as a log writes it (``eval_wer``, ``metrics/mAP50-95(B)``,
+    ``val/acc@1``, ``coco/bbox_mAP``), or None when it is unknown or not judged (timings, lr)."""
+    return parse(name).goal
 
 
 def normalize_split(word: str) -> str | None:
@@ -180,7 +211,12 @@ def parse(tag: str, split: str | None = None, default_split: str = "train") -> M
     found_split, rest = split_of(name)
     granularity = ""
     m = _GRANULARITY_RE.match(rest)
-    if m and not _LR_RE.match(rest) and (_tokens(m.group("rest")) or [""])[-1].lower() not in _NOT_GRANULARITY:
+    if (
+        m
+        and not _LR_RE.match(rest)
+        # "global_step", "steps_per_epoch" are no metric with a suffix; "per_epoch" (phone error rate) is
+        and ((_tokens(m.group("rest")) or [""])[-1].lower() not in _NOT_GRANULARITY or m.group("rest").lower() == "per")
+    ):
         granularity, rest = m.group("gran"), m.group("rest")
         # Lightning names like "train_loss_epoch": the split may sit before the granularity suffix.
         if not found_split:

@@ -131,3 +131,37 @@ def test_round_trip_every_value(tmp_path_factory, n: int, data: st.DataObject, s
     np.testing.assert_array_equal(got, want)  # NaN == NaN here; inf kept
     val = run.series("val_loss")
     assert val["value"].tolist() == [r["val_loss"] for r in rows if r["val_loss"] is not None]
+
+
+def test_pandas_to_csv_history_index_is_the_epoch() -> None:
+    """``pd.DataFrame(history.history).to_csv(f)``: an unnamed index column, keys in logging order."""
+    from tests.readers_helpers import fixture, naming_of, points, read_one
+
+    run = read_one(fixture("keras/pandas_history.csv"))
+    assert run.format == "keras"
+    assert naming_of(run, "val_loss") == ("val", "loss")
+    assert naming_of(run, "accuracy") == ("train", "accuracy")
+    assert points(run, "val_loss", "epoch") == [0.0, 1.0, 2.0]
+    assert points(run, "val_loss") == [1.1, 0.95, 0.97]
+    assert run.meta["epoch_from"] == "pandas index column"
+    assert run.meta["epoch_base"] == 0
+
+
+def test_pandas_history_read_back_and_saved_again(tmp_path: Path) -> None:
+    """Read with read_csv and saved again, the index column is called ``Unnamed: 0``."""
+    from tests.readers_helpers import fixture, points, read_one
+
+    run = read_one(fixture("keras/pandas_history_reread.csv"))
+    assert run.format == "keras"
+    assert points(run, "val_mae", "epoch") == [0.0, 1.0]
+    assert "Unnamed: 0" not in run.tags
+
+
+def test_unnamed_first_column_without_keras_names_is_not_keras(tmp_path: Path) -> None:
+    from losslog.readers import registry
+    from losslog.readers.base import make_probe
+
+    path = tmp_path / "prices.csv"
+    path.write_text(",open,close\n0,1.0,2.0\n1,1.5,2.5\n")
+    reader = registry.best_reader(make_probe(path))
+    assert reader is None or reader.name != "keras"

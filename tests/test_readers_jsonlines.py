@@ -178,3 +178,55 @@ def test_plain_json_lines_keyed_by_step(tmp_path: Path) -> None:
     assert naming_of(run, "loss") == ("train", "loss")
     assert naming_of(run, "val_loss") == ("val", "loss")
     assert points(run, "loss", "step") == [1, 2]
+
+
+# --- a history saved as one JSON object of per-epoch lists ---------------------------------------
+
+
+def test_keras_history_json_dump(tmp_path: Path) -> None:
+    """``json.dump(history.history, f)``: list position is the epoch, counted from 0."""
+    import json
+
+    from losslog.readers import registry
+    from losslog.readers.base import make_probe
+
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps({"loss": [0.9, 0.6, 0.5], "accuracy": [0.5, 0.7, 0.8], "val_loss": [0.8, 0.7, 0.72]}))
+    assert registry.best_reader(make_probe(path)).name == "history-json"  # type: ignore[union-attr]
+    run = read_one(path)
+    assert naming_of(run, "val_loss") == ("val", "loss")
+    assert points(run, "val_loss") == [0.8, 0.7, 0.72]
+    assert points(run, "val_loss", "epoch") == [0.0, 1.0, 2.0]
+    assert run.meta["epoch_base"] == 0
+
+
+def test_custom_history_json_names_and_skipped_keys(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "training_history.json"
+    path.write_text(
+        json.dumps({"train_losses": [0.04, 0.005], "val_losses": [0.006, None], "config": {"lr": 1e-4}}, indent=2)
+    )
+    run = read_one(path)
+    assert naming_of(run, "train_losses") == ("train", "loss")
+    assert naming_of(run, "val_losses") == ("val", "loss")
+    assert points(run, "val_losses") == [0.006]  # null is an absence
+    assert run.meta["skipped_keys"] == ["config"]
+
+
+def test_json_object_without_lists_is_not_a_history(tmp_path: Path) -> None:
+    from losslog.readers import registry
+    from losslog.readers.base import make_probe
+
+    path = tmp_path / "config.json"
+    path.write_text('{"lr": 0.001, "layers": [64, 64]}')
+    reader = registry.best_reader(make_probe(path))
+    assert reader is None or reader.name != "history-json"
+
+
+def test_json_of_number_lists_without_a_metric_is_not_a_history(tmp_path: Path) -> None:
+    """A normalization config ({"mean": [...], "std": [...]}) has lists of numbers but no metric."""
+    path = tmp_path / "norm.json"
+    path.write_text('{"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}')
+    reader = registry.best_reader(make_probe(path))
+    assert reader is None or reader.name != "history-json"

@@ -238,3 +238,180 @@ def test_pytorch_tutorial_lines(tmp_path: Path) -> None:
     assert points(run, "Loss", "step") == [100, 200, 700]
     assert points(run, "Loss", "epoch") == [1, 1, 2]
     assert points(run, "Accuracy") == [97.5]
+
+
+# --- custom scripts: Python logging lines, key: value pairs, percentages -------------------------
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_python_logging_lines_with_percentages(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "train.log",
+        "2024-01-01 12:00:00 INFO Starting training on cuda\n"
+        "2024-01-01 12:00:05 INFO Epoch 1/35, Train Loss: 1.6279, Test Acc: 59.86%\n"
+        "2024-01-01 12:00:10 INFO Epoch 2/35, Train Loss: 1.2001, Test Acc: 63.10%\n"
+        "2024-01-01 12:00:15 INFO Epoch 3/35, Train Loss: 0.9876, Test Acc: 65.00%\n",
+    )
+    assert registry.best_reader(make_probe(path)).name == "text"  # type: ignore[union-attr]
+    run = read_one(path)
+    assert naming_of(run, "Train Loss") == ("train", "loss")
+    assert naming_of(run, "Test Acc") == ("test", "accuracy")
+    assert points(run, "Test Acc") == pytest.approx([0.5986, 0.631, 0.65])
+    assert points(run, "Train Loss", "epoch") == [1.0, 2.0, 3.0]
+    assert run.meta["percent_tags"] == ["Test Acc"]
+    assert run.meta["epoch_base"] == 1
+    assert any("percentages" in w and "Test Acc" in w for w in run.warnings)
+
+
+def test_pipe_separated_pairs_with_equals_and_spaces(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "out.txt",
+        "epoch 1 | train_loss=0.71 | val_loss 0.80 | val_acc 70.5%\n"
+        "epoch 2 | train_loss=0.51 | val_loss 0.62 | val_acc 81.2%\n",
+    )
+    run = read_one(path)
+    assert run.format == "text"
+    assert naming_of(run, "val_loss") == ("val", "loss")
+    assert points(run, "val_loss") == [0.8, 0.62]
+    assert points(run, "val_acc") == pytest.approx([0.705, 0.812])
+    assert points(run, "train_loss", "step") == [1.0, 2.0]
+
+
+def test_two_space_separated_pairs_and_a_spaced_percent(tmp_path: Path) -> None:
+    path = _write(tmp_path, "log.txt", "Epoch: 1  Loss: 0.5  Accuracy: 85.0 %\nEpoch: 2  Loss: 0.3  Accuracy: 91.2 %\n")
+    run = read_one(path)
+    assert points(run, "Loss") == [0.5, 0.3]
+    assert points(run, "Accuracy") == pytest.approx([0.85, 0.912])
+
+
+def test_step_and_iter_lines_and_validation_prefixes(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "run.log",
+        "INFO:root:[Epoch 1] step 100 loss=0.41 lr=1e-4\n"
+        "INFO:root:[Epoch 1] step 200 loss=0.35 lr=1e-4\n"
+        "iter 200 validation_loss: 0.52, valid accuracy: 0.8\n",
+    )
+    run = read_one(path)
+    assert points(run, "loss", "step") == [100.0, 200.0]
+    assert points(run, "loss", "epoch") == [1.0, 1.0]
+    assert naming_of(run, "validation_loss") == ("val", "loss")
+    assert naming_of(run, "valid accuracy") == ("val", "accuracy")
+    assert points(run, "validation_loss", "step") == [200.0]
+
+
+def test_a_single_stray_line_is_not_a_log(tmp_path: Path) -> None:
+    path = _write(tmp_path, "notes.txt", "We tried step 3: lr=0.1 and it was fine.\nNothing else here.\n")
+    assert registry.best_reader(make_probe(path)) is None
+
+
+@given(
+    values=st.lists(st.floats(0.001, 99.0, allow_nan=False).map(lambda v: round(v, 4)), min_size=2, max_size=8),
+    sep=st.sampled_from([", ", " | ", "  ", " - "]),
+    kv=st.sampled_from([": ", "=", " "]),
+)
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_key_value_lines_round_trip(values: list[float], sep: str, kv: str) -> None:
+    text = "".join(
+        f"Epoch {i + 1}/{len(values)}{sep}val_loss{kv}{v}{sep}train_loss{kv}{v + 1}\n" for i, v in enumerate(values)
+    )
+    st_ = parse_text(text)
+    frame = st_.points.frame()
+    got = frame[frame["tag"] == "val_loss"]["value"].tolist()
+    assert got == pytest.approx(values)
+    assert frame[frame["tag"] == "val_loss"]["epoch"].tolist() == [float(i + 1) for i in range(len(values))]
+
+
+# --- mmengine runner logs whose config dump is longer than the sniffed head ----------------------
+
+
+def _mmengine_long_config(tmp_path: Path, config_lines: int) -> Path:
+    head = (
+        "2024/01/02 03:04:05 - mmengine - INFO - \n"
+        "------------------------------------------------------------\n"
+        "System environment:\n    sys.platform: linux\n"
+        "------------------------------------------------------------\n\n"
+        "2024/01/02 03:04:05 - mmengine - INFO - Config:\n"
+    )
+    config = "".join(
+        f"model_setting_{i} = dict(type='Layer', channels={i}, norm_cfg=dict(type='BN'))\n" for i in range(config_lines)
+    )
+    body = (
+        "2024/01/02 03:04:06 - mmengine - INFO - Epoch(train) [1][ 5/10]  lr: 5.0000e-02  time: 0.0016  loss: 0.7000\n"
+        "2024/01/02 03:04:06 - mmengine - INFO - Epoch(train) [1][10/10]  lr: 5.0000e-02  time: 0.0011  loss: 0.6500\n"
+        "2024/01/02 03:04:06 - mmengine - INFO - Epoch(val) [1][2/2]    accuracy/top1: 68.7500  time: 0.0006\n"
+    )
+    path = tmp_path / "20240102_030405.log"
+    path.write_text(head + config + body)
+    return path
+
+
+def test_mmengine_log_with_config_dump_past_the_head(tmp_path: Path) -> None:
+    from losslog.readers.base import HEAD_BYTES
+
+    path = _mmengine_long_config(tmp_path, 1500)
+    assert path.stat().st_size > HEAD_BYTES  # the first metric line is past what sniffing sees at once
+    reader = registry.best_reader(make_probe(path))
+    assert reader is not None and reader.name == "text"
+    run = read_one(path)
+    assert points(run, "loss") == [0.7, 0.65]
+    assert naming_of(run, "val/accuracy/top1")[0] == "val"
+
+
+def test_far_scan_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MM_SCAN_BYTES the scan gives up: sniffing a huge non-log stays cheap."""
+    from losslog.readers import plaintext
+
+    path = _mmengine_long_config(tmp_path, 1500)
+    monkeypatch.setattr(plaintext, "MM_SCAN_BYTES", 1024 * 1024 // 4)  # one chunk only
+    big = path.read_text()
+    split = big.index("2024/01/02 03:04:06")
+    path.write_text(big[:split] + "# filler\n" * 200_000 + big[split:])
+    assert registry.best_reader(make_probe(path)) is None
+
+
+def test_counter_within_the_epoch_becomes_a_global_step(tmp_path: Path) -> None:
+    """``ep: 0, batch: 20`` restarts the batch count every epoch: steps must keep rising."""
+    path = _write(
+        tmp_path,
+        "train.log",
+        "ep: 0, batch: 20, time: 9.17, loss: 10.98\n"
+        "ep: 0, batch: 40, time: 8.38, loss: 10.50\n"
+        "ep: 1, batch: 20, time: 8.35, loss: 9.75\n"
+        "ep: 1, batch: 40, time: 8.40, loss: 9.10\n",
+    )
+    run = read_one(path, keep_all=True)
+    assert points(run, "loss", "step") == [20.0, 40.0, 60.0, 80.0]
+    assert points(run, "loss", "epoch") == [0.0, 0.0, 1.0, 1.0]
+    assert run.replaced_points == 0
+
+
+def test_python_logging_timestamps_with_comma_milliseconds_are_text(tmp_path: Path) -> None:
+    """``2026-02-13 15:03:06,467 - pkg.mod - INFO - ...`` splits at its comma into two cells that
+    hold " - ": a W&B chart export looks like that too, but its rows start with a number."""
+    path = _write(
+        tmp_path,
+        "training.log",
+        "2026-02-13 15:01:52,084 - __main__ - INFO - Starting training\n"
+        "2026-02-13 15:03:06,467 - pkg.mod - INFO - Epoch 20/200: train_loss=0.4954, val_loss=0.4380, val_acc=0.8400\n"
+        "2026-02-13 15:03:08,544 - pkg.mod - INFO - Epoch 40/200: train_loss=0.4540, val_loss=0.4080, val_acc=0.8671\n"
+        "2026-02-13 15:03:14,280 - pkg.models - INFO - Early stopping at epoch 90\n",
+    )
+    reader = registry.best_reader(make_probe(path))
+    assert reader is not None and reader.name == "text"
+    run = read_one(path)
+    assert points(run, "val_acc") == [0.84, 0.8671]
+    assert points(run, "val_loss", "epoch") == [20.0, 40.0]
+
+
+def test_why_declined_does_not_call_a_log_a_table(tmp_path: Path) -> None:
+    path = _write(tmp_path, "run.log", "2026-02-13 15:01:52,084 - __main__ - INFO - Starting training\n" * 3)
+    assert registry.best_reader(make_probe(path)) is None
+    assert "plain text" in registry.why_declined(make_probe(path))

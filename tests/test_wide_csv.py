@@ -18,9 +18,7 @@ def read(path: Path):  # type: ignore[no-untyped-def]
 def test_step_and_epoch_columns_and_split_spellings(tmp_path: Path) -> None:
     path = tmp_path / "run.csv"
     path.write_text(
-        "step,epoch,train_loss,loss_val,valid/acc,test_f1,lr\n"
-        "100,0,2.0,2.1,0.3,0.2,0.1\n"
-        "200,1,1.5,1.7,0.5,0.4,0.05\n"
+        "step,epoch,train_loss,loss_val,valid/acc,test_f1,lr\n100,0,2.0,2.1,0.3,0.2,0.1\n200,1,1.5,1.7,0.5,0.4,0.05\n"
     )
     found = read(path)
     assert not found.errors
@@ -117,9 +115,7 @@ def test_garbage_never_raises(tmp_path_factory, data: bytes) -> None:  # type: i
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    text=st.text(alphabet=st.sampled_from(list("0123456789.,;\t-eEnaif \r\nlosvd_")), min_size=1, max_size=400)
-)
+@given(text=st.text(alphabet=st.sampled_from(list("0123456789.,;\t-eEnaif \r\nlosvd_")), min_size=1, max_size=400))
 def test_csvish_text_never_raises(tmp_path_factory, text: str) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("t") / "y.csv"
     path.write_text("step,val_loss\n" + text)
@@ -140,3 +136,47 @@ def test_last_line_cut_inside_its_last_number(tmp_path: Path) -> None:
     old = time.time() - 60
     os.utime(path, (old, old))  # a finished file that merely lacks its final line end
     assert read(path).runs[0].series("val_loss")["value"].tolist() == [0.5, 0.4444]
+
+
+# --- why nothing claimed a file ------------------------------------------------------------------
+
+
+def test_unclaimed_table_without_numbers_says_so(tmp_path: Path) -> None:
+    from losslog.errors import LossLogError
+    from losslog.readers import registry
+
+    path = tmp_path / "names.txt"
+    path.write_text("name,city\nada,london\nalan,wilmslow\n")
+    try:
+        registry.reader_for_file(path)
+    except LossLogError as exc:
+        assert "looks like CSV, but no numeric metric column" in str(exc)
+    else:
+        raise AssertionError("a table of words was claimed")
+
+
+def test_unclaimed_plain_text_and_json_say_why(tmp_path: Path) -> None:
+    from losslog.readers import registry
+    from losslog.readers.base import make_probe
+
+    text = tmp_path / "notes.log"
+    text.write_text("hello\nthis is not a training log\n")
+    assert "no line looks like a training log" in registry.why_declined(make_probe(text))
+    js = tmp_path / "config.json"
+    js.write_text('{"a": 1}\n')
+    assert "looks like JSON" in registry.why_declined(make_probe(js))
+    data = tmp_path / "numbers.csv"
+    data.write_text("1,2,3\n4,5,6\n")
+    assert "first line is data" in registry.why_declined(make_probe(data))
+
+
+def test_verbose_folder_walk_lists_skipped_files_with_the_reason(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from losslog.cli.app import app
+
+    (tmp_path / "metrics.csv").write_text("epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n2,0.6,0.8\n")
+    (tmp_path / "names.txt").write_text("name,city\nada,london\n")
+    result = CliRunner().invoke(app, ["report", str(tmp_path), "--verbose"])
+    assert "skipped (not a log)" in result.output
+    assert "no numeric metric column" in result.output

@@ -30,10 +30,21 @@ def load_runs(paths: list[Path], log_format: str | None, keep_all: bool, verbose
         found = discover(paths, fmt=log_format, keep_all=keep_all)
     if verbose:
         for p in found.ignored:
-            console.print(f"skipped (not a log): {p}", style="dim")
+            console.print(f"skipped (not a log): {p}{_why(p)}", style="dim")
         for run in found.runs:
             console.print(f"read {run.source} as {run.format}: run {run.name!r}, {len(run)} points", style="dim")
     return found
+
+
+def _why(path: Path) -> str:
+    """Why no reader claimed a skipped file (checkpoint folders and unreadable files say nothing)."""
+    from losslog.readers.base import make_probe
+    from losslog.readers.registry import why_declined
+
+    try:
+        return "" if path.is_dir() else f": {why_declined(make_probe(path))}"
+    except OSError:
+        return ""
 
 
 def load_report(

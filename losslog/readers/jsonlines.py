@@ -22,12 +22,22 @@ found per tag, so keys of non-training lines are tagged ``<mode>/<key>`` (``val/
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
-from losslog.errors import InputError
+from losslog import naming
+from losslog.errors import InputError, ParseError
 from losslog.model import Run
-from losslog.readers._points import NAN, PointCollector, as_number, head_json_objects, json_lines, json_number
+from losslog.readers._points import (
+    NAN,
+    PointCollector,
+    as_number,
+    head_json_objects,
+    json_lines,
+    json_number,
+    load_json,
+)
 from losslog.readers.base import Probe, finish_run
 from losslog.readers.text import looks_binary
 
@@ -220,3 +230,59 @@ class MmcvReader:
                 split = None if mode == "train" else _MODE_SPLITS.get(mode)
                 points.add(_tag(key, mode), step, value, NAN if epoch is None else epoch, split=split)
         return [finish_run(points.frame(), self.name, path, meta=meta, warnings=warnings)]
+
+
+#: ``json.dump(history.history)`` / a script's ``{"train_losses": [...], "val_losses": [...]}``:
+#: an object whose first value is a list of numbers.
+_HISTORY_JSON = re.compile(r'^\s*\{\s*"[^"]{1,200}"\s*:\s*\[\s*(?:[-+0-9.]|NaN|Infinity|null)')
+_HISTORY_KEY = re.compile(r'"([^"]{1,200})"\s*:\s*\[')
+
+
+class HistoryJsonReader:
+    """A metrics history saved as one JSON object of lists, a list per metric, one item per epoch.
+
+    Keras users write ``json.dump(history.history, f)`` and custom scripts the same shape with
+    their own names (``train_losses``, ``val_losses``). The list position is the epoch, counted
+    from 0 as Keras counts it; keys whose value is not a list of numbers (settings, summaries) are
+    left out and listed in the run's meta.
+    """
+
+    name = "history-json"
+    description = 'a JSON object of per-epoch lists: json.dump(history.history) or {"train_losses": [...], ...}'
+    patterns = ("history.json", "training_history.json", "*.json")
+    example = '{"loss": [0.9, 0.6, 0.5], "val_loss": [0.8, 0.7, 0.72]}'
+    reads_dirs = False
+
+    def sniff(self, probe: Probe) -> int:
+        if probe.is_dir or looks_binary(probe.head) or not _HISTORY_JSON.match(probe.text_head):
+            return 0
+        # {"mean": [0.485, 0.456, 0.406], "std": [...]} is a config, not a history: a history
+        # has at least one judged metric among its lists.
+        keys = _HISTORY_KEY.findall(probe.text_head)
+        if not any(naming.parse(k).goal is not None for k in keys):
+            return 0
+        return 70 if "history" in probe.name.lower() else 55
+
+    def read(self, path: Path) -> list[Run]:
+        obj = load_json(path)
+        if not isinstance(obj, dict):
+            raise ParseError("not a JSON object of metric lists", path)
+        points = PointCollector()
+        skipped: list[str] = []
+        for key, values in obj.items():
+            if not isinstance(values, list) or not values:
+                skipped.append(str(key))
+                continue
+            numbers = [json_number(v) for v in values]
+            if all(v is None for v in numbers):
+                skipped.append(str(key))
+                continue
+            for i, value in enumerate(numbers):
+                if value is not None:
+                    points.add(str(key), float(i), value, float(i))
+        if not len(points):
+            raise ParseError("no list of numbers in this JSON object", path)
+        meta: dict[str, Any] = {"epoch_base": 0, "epoch_from": "list position"}
+        if skipped:
+            meta["skipped_keys"] = skipped
+        return [finish_run(points.frame(), self.name, path, meta=meta)]

@@ -16,7 +16,13 @@ Each dialect is recognized line by line, from the exact format strings of the to
 - the PyTorch tutorials: ``Epoch [1/5], Step [100/600], Loss: 0.2212`` (global step rebuilt).
 - mmengine / mmcv runner logs: ``Epoch(train) [1][ 5/12]  lr: 5.0e-02  loss: 0.70``,
   ``Epoch(val) [1][2/2]  accuracy: 68.75``, ``Iter(train) [ 10/100] ...``; the global step is
-  rebuilt from the epoch and the iteration within it.
+  rebuilt from the epoch and the iteration within it. Their config dump can push the first
+  metric line far past the head, so sniffing scans a bounded stretch further for that pattern.
+- what custom scripts print, often through Python ``logging``: ``2024-01-01 12:00:00 INFO Epoch
+  1/35, Train Loss: 1.6279, Test Acc: 59.86%``, ``epoch 3 | train_loss=0.51 | val_loss 0.62``,
+  ``Epoch: 2  Loss: 0.3  Accuracy: 91.2 %``. A line counts only when it names its place (``Epoch
+  N[/M]``, ``epoch N``, ``step N``, ``iter N``); the rest is read as ``key: value`` /
+  ``key=value`` / ``key value`` pairs, and percentages become fractions (said in the warnings).
 
 Lines that match nothing (banners, warnings, tracebacks) are skipped.
 """
@@ -35,7 +41,7 @@ from losslog import naming
 from losslog.errors import ParseError
 from losslog.model import Run
 from losslog.readers._points import NAN, PointCollector, as_number, still_being_written
-from losslog.readers.base import Probe, finish_run
+from losslog.readers.base import HEAD_BYTES, Probe, finish_run
 from losslog.readers.text import looks_binary, read_text
 
 _NUM = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf|infinity)"
@@ -63,6 +69,25 @@ MM_PAIR = re.compile(rf"(?P<key>[A-Za-z_][\w/.\-]*): (?P<value>{_NUM})(?![\w:.])
 # Colour and cursor codes of progress bars (Keras 3, tqdm, rich) captured along with the text.
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 _UNIT = re.compile(rf"^(?P<value>{_NUM})(?P<unit>ms|s|%)?$", re.IGNORECASE)
+# Custom scripts: where the line says it is ("Epoch 1/35", "epoch: 3", "[Epoch 2]", "step 100").
+KV_AXIS = re.compile(
+    r"(?<![A-Za-z_])(?P<word>epoch|ep|step|global[_ ]step|iter|iteration|it|batch)(?![A-Za-z_])\s*[:=#]?\s*"
+    r"\[?\s*(?P<n>\d+)(?:\s*/\s*(?P<total>\d+))?\s*\]?(?![\d.])",
+    re.IGNORECASE,
+)
+# Pairs are separated by "|", ",", ";", tabs, " - " or two spaces.
+KV_SPLIT = re.compile(r"\s*(?:\||,|;|\t| - | – |\s{2,})\s*")
+KV_PAIR = re.compile(
+    rf"^(?P<key>[A-Za-z][A-Za-z0-9_\-/.@ ]*?)\s*(?:[:=]\s*|\s+)(?P<value>{_NUM})\s*(?P<unit>%|ms|s)?"
+    r"(?:\s*\(.*\))?$",
+    re.IGNORECASE,
+)
+# Inside a segment that is no single pair: "loss=0.41 lr=1e-4" (explicit ":" or "=" only).
+KV_INLINE = re.compile(
+    rf"(?<![\w/.])(?P<key>[A-Za-z][\w\-/.@]*)\s*[:=]\s*(?P<value>{_NUM})\s*(?P<unit>%|ms|s)?(?![\w.])",
+    re.IGNORECASE,
+)
+_KV_AXIS_WORDS = frozenset({"epoch", "ep", "step", "global_step", "global step", "iter", "iteration", "it", "batch"})
 
 #: llm.c's short keys and what they mean (tag stays as written).
 LLMC_NAMES = {
@@ -112,6 +137,14 @@ class _State:
     hf_summary: dict[str, Any] = field(default_factory=dict)
     hf_after: list[dict[str, Any]] = field(default_factory=list)
     dialects: dict[str, int] = field(default_factory=dict)
+    #: tags whose values were written as percentages (read as fractions)
+    percent_tags: set[str] = field(default_factory=set)
+    epochs_seen: set[float] = field(default_factory=set)
+    # A counter within the epoch ("ep: 0, batch: 20", "Epoch 2, Step [100/600]") becomes a
+    # global step: the iterations of the epochs before it, plus the counter.
+    kv_epoch: float = NAN
+    kv_offset: float = 0.0
+    kv_epoch_len: float = 0.0
 
     def seen(self, dialect: str) -> None:
         self.dialects[dialect] = self.dialects.get(dialect, 0) + 1
@@ -203,7 +236,59 @@ def parse_line(line: str, st: _State) -> bool:
     if ("Epoch" in line or "Iter" in line) and _mm_line(line, st):
         st.seen("mmengine")
         return True
+    if _kv_line(line, st):
+        st.seen("key-value")
+        return True
     return False
+
+
+def _kv_line(line: str, st: _State) -> bool:
+    """A custom script's line: its place (epoch/step) and its ``key: value`` pairs."""
+    m = KV_AXIS.search(line)
+    if m is None:
+        return False
+    epoch = step = NAN
+    within = False  # the step counts within the epoch, not across the run
+    rest = line
+    for _ in range(2):  # "Epoch 2, Step 300, loss: ..." names its place twice
+        m = KV_AXIS.search(rest)
+        if m is None or (rest is not line and m.start() > 3):
+            break
+        word = m.group("word").lower()
+        if word in ("epoch", "ep") and math.isnan(epoch):
+            epoch = float(m.group("n"))
+        elif word not in ("epoch", "ep") and math.isnan(step):
+            step = float(m.group("n"))
+            within = word == "batch" or m.group("total") is not None
+        rest = rest[m.end() :]
+    if within and not math.isnan(epoch):
+        if epoch != st.kv_epoch:
+            if not math.isnan(st.kv_epoch):
+                st.kv_offset += st.kv_epoch_len
+            st.kv_epoch, st.kv_epoch_len = epoch, 0.0
+        st.kv_epoch_len = max(st.kv_epoch_len, step)
+        step = st.kv_offset + step
+    pairs: list[tuple[str, float, str]] = []
+    for segment in KV_SPLIT.split(rest.strip(" :-|,[]")):
+        pm = KV_PAIR.match(segment.strip())
+        found = [pm] if pm is not None else list(KV_INLINE.finditer(segment))
+        for fm in found:
+            key = fm.group("key").strip()
+            if key.lower() not in _KV_AXIS_WORDS:
+                pairs.append((key, float(fm.group("value")), (fm.group("unit") or "").lower()))
+    if not pairs:
+        return False
+    x = step if not math.isnan(step) else epoch
+    if not math.isnan(epoch):
+        st.epochs_seen.add(epoch)
+    for key, value, unit in pairs:
+        if unit == "%":
+            value /= 100.0
+            st.percent_tags.add(key)
+        elif unit in ("ms", "s") and naming.classify(key)[1] is None:
+            key = f"{key}_{unit}"
+        st.points.add(key, x, value, epoch)
+    return True
 
 
 def _hf_point(d: dict[str, Any], st: _State) -> None:
@@ -289,7 +374,34 @@ def _head_matches(text: str) -> int:
     if len(lines) > 1:
         lines = lines[:-1]  # the head may end in the middle of a line
     matched = sum(1 for line in lines[:2000] if line.strip() and parse_line(line, st))
+    if set(st.dialects) == {"key-value"} and matched < 2:
+        return 0  # one "step 3: x=1" line in some text is no log
     return matched if len(st.points) or st.hf_summary or st.keras_epoch is not None else 0
+
+
+#: mmengine/mmcv runner logs start with the environment and the whole config, which can run to
+#: thousands of lines; these words in the head say the metric lines may come much later.
+_MM_HEAD_HINTS = ("mmengine", "mmcv", "System environment", "Environment info", "Config:", "Runtime environment")
+_MM_LINE_BYTES = re.compile(rb"(?:Epoch|Iter)\((?:train|val|test)\)\s*\[[^\n]*\]\s+[A-Za-z_][\w/.\-]*: [-+0-9.]")
+#: How far sniffing may read for an mmengine metric line (a bytes regex: milliseconds per MB).
+MM_SCAN_BYTES = 16 * 1024 * 1024
+
+
+def _mm_line_further(path: Path) -> bool:
+    """True when an mmengine metric line appears within ``MM_SCAN_BYTES`` of the file's start."""
+    tail = b""
+    read = 0
+    with path.open("rb") as fh:
+        while read < MM_SCAN_BYTES:
+            chunk = fh.read(1024 * 1024)
+            if not chunk:
+                return False
+            read += len(chunk)
+            buf = tail + chunk
+            if _MM_LINE_BYTES.search(buf):
+                return True
+            tail = buf[-4096:]
+    return False
 
 
 class TextLogReader:
@@ -310,7 +422,11 @@ class TextLogReader:
         head = _decoded_head(probe)
         if head.lstrip().startswith(("[", '{"')):
             return 0  # JSON: other readers' business
-        return 70 if _head_matches(head) else 0
+        if _head_matches(head):
+            return 70
+        if len(probe.head) >= HEAD_BYTES and any(h in head for h in _MM_HEAD_HINTS) and _mm_line_further(probe.path):
+            return 70
+        return 0
 
     def read(self, path: Path) -> list[Run]:
         tf = read_text(path)
@@ -330,4 +446,10 @@ class TextLogReader:
             meta["summary"] = st.hf_summary
         if st.hf_after:
             meta["after_training"] = st.hf_after
+        if st.percent_tags:
+            tags = sorted(st.percent_tags)
+            meta["percent_tags"] = tags
+            warnings.append(f"{path}: values written as percentages ({', '.join(tags)}) read as fractions")
+        if "key-value" in st.dialects and st.epochs_seen:
+            meta["epoch_base"] = 0 if min(st.epochs_seen) == 0 else 1
         return [finish_run(st.points.frame(), self.name, path, meta=meta, warnings=warnings)]

@@ -33,6 +33,20 @@ def _is_chart_export(header: list[str]) -> bool:
     return len(header) >= 2 and all(_SEPARATOR in h for h in header[1:])
 
 
+def _first_cell_is_number(probe: Probe) -> bool:
+    """A chart export's rows start with the x value; a Python log line ("2024-01-01 12:00:00,366 -
+    main - INFO - ...") also splits at its comma into cells holding " - ", but starts with a date."""
+    lines = [ln for ln in probe.text_head.splitlines()[1:3] if ln.strip()]
+    if not lines:
+        return True  # a header alone: let reading say so
+    cell = lines[0].split(",")[0].strip().strip('"')
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_history(header: list[str]) -> bool:
     low = {h.lower() for h in header}
     return "_step" in low and bool(low & {"_runtime", "_timestamp"})
@@ -60,7 +74,7 @@ class WandbReader:
         if not is_delimited_text(probe) and not probe.first_line.startswith(","):
             return 0
         header = header_of(probe)
-        if _is_chart_export(header):
+        if _is_chart_export(header) and _first_cell_is_number(probe):
             return 85 if probe.name.startswith("wandb_export") else 75
         if _is_history(header):
             return 85
