@@ -34,7 +34,7 @@ import numpy as np
 from losslog.analysis.chance import CE_NAMES, accuracy_series, chance_evidence, is_cross_entropy
 from losslog.analysis.context import Context, fact, fmt_value
 from losslog.analysis.findings import Finding
-from losslog.analysis.summary import Series, best_index
+from losslog.analysis.summary import Series, _trend, best_index
 from losslog.analysis.windows import noise_sigma, rolling_median, std_error
 
 
@@ -219,8 +219,13 @@ def detect_underfitting(ctx: Context) -> list[Finding]:
     t_change = t_pace.tail_change if t_pace else None
     v_change = v_pace.tail_change if v_pace else None
     paces = [p for p in (t_pace, v_pace) if p is not None]
+    score_change: float | None = None
     if val is None and mon is not None and mon.name.split in ("val", "test"):
-        paces = []  # validation is only a score here: "both losses" cannot be judged
+        # validation is only a score here (mAP, fitness, accuracy): still clearly improving at the
+        # end (and best at the end, checked above) stands in for a falling validation loss
+        trend, score_change = _trend(mon.values, mon.name.goal, opts.smooth, opts.tail_fraction)
+        if not (trend == "improving" and score_change is not None and abs(score_change) >= 0.02):
+            paces = []
     if paces and all(p.tail_change <= -0.02 and p.ratio >= opts.underfit_pace for p in paces):
         at_end = True
         if val is not None:
@@ -232,7 +237,7 @@ def detect_underfitting(ctx: Context) -> list[Finding]:
             assert ref is not None
             parts = [
                 f"{s.display} {c:+.0%}"
-                for s, c in ((train, t_change), (val, v_change))
+                for s, c in ((train, t_change), (val, v_change), (mon if val is None else None, score_change))
                 if s is not None and c is not None
             ]
             return [
@@ -250,6 +255,7 @@ def detect_underfitting(ctx: Context) -> list[Finding]:
                         "val_tail_change": v_change,
                         "train_pace_ratio": t_pace.ratio if t_pace else None,
                         "val_pace_ratio": v_pace.ratio if v_pace else None,
+                        "monitor_tail_change": score_change,
                     },
                 )
             ]

@@ -32,6 +32,11 @@ CODES: dict[str, str] = {
     "no_validation": (
         "the run logs no validation metric: only training losses are judged and no checkpoint is picked (info)"
     ),
+    "adversarial_losses": (
+        "a GAN's generator and discriminator losses, without validation: a game whose losses oscillate by design, "
+        "not judged as curves to minimize (info)"
+    ),
+    "too_short": "the monitored validation metric was evaluated fewer than 3 times: nothing to judge a trend by (info)",
     "generalization_gap": "validation minus training loss over time: the run's ``gap`` field, not a finding",
 }
 

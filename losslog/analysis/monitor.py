@@ -48,6 +48,19 @@ _YOLO_PAIRS = (
     ("metrics/mAP_0.5", "metrics/mAP_0.5:0.95"),
 )
 FITNESS_TAG = "fitness"
+#: the two sides of an adversarial game (GANs): losses that are not minimized together
+_GENERATOR_RE = re.compile(r"(^|[_/\-])(gen|generator|g)([_/\-]|$)", re.IGNORECASE)
+_CRITIC_RE = re.compile(r"(^|[_/\-])(disc|discriminator|critic|d)([_/\-]|$)", re.IGNORECASE)
+
+
+def adversarial_pair(names: dict[str, MetricName]) -> tuple[str, str] | None:
+    """(generator loss tag, discriminator/critic loss tag) of a GAN's training losses, or None."""
+    losses = [n for n in names.values() if n.split in ("train", "") and n.kind == "loss"]
+    gen = sorted((n for n in losses if _GENERATOR_RE.search(n.metric)), key=_granularity_rank)
+    disc = sorted((n for n in losses if _CRITIC_RE.search(n.metric)), key=_granularity_rank)
+    if gen and disc:
+        return gen[0].tag, disc[0].tag
+    return None
 
 
 @dataclass(frozen=True)
@@ -204,7 +217,7 @@ def _trainer(
                 tag,
                 goal,
                 "trainer",
-                f"monitoring {display_name(n.split, n.metric)}, as the trainer did ({rec.get('setting', metric)})",
+                f"monitoring {tag}, as the trainer did ({rec.get('setting', metric)})",
                 notes=notes,
             )
     if fmt == "huggingface":
@@ -217,9 +230,8 @@ def _trainer(
                 tag,
                 _nature(n),
                 "trainer",
-                f"monitoring {display_name(n.split, n.metric)}, as the trainer did (best_metric "
-                f"{meta.get('best_metric'):.6g} at {meta.get('best_model_checkpoint') or 'its best step'} "
-                "is its value)",
+                f"monitoring {tag}, as the trainer did (its best_metric {meta.get('best_metric'):.6g} is {tag} "
+                f"at {str(meta.get('best_model_checkpoint') or 'its best step').rstrip('/').split('/')[-1]})",
                 notes=notes,
             )
     return None
@@ -234,10 +246,12 @@ def _convention_tag(names: dict[str, MetricName]) -> str | None:
     if not cands:
         return None
 
-    def key(n: MetricName) -> tuple[int, int, int]:
+    def key(n: MetricName) -> tuple[int, int, int, int]:
         fam = task_family(n.metric) or ""
         order = _FAMILY_ORDER.index(fam) if fam in _FAMILY_ORDER else len(_FAMILY_ORDER)
-        return (_granularity_rank(n), order, len(n.metric))
+        # a macro average is the headline number of imbalanced tasks (micro/weighted follow the majority)
+        averaging = 1 if re.search(r"micro|weighted|samples", n.metric, re.IGNORECASE) else 0
+        return (_granularity_rank(n), order, averaging, len(n.metric))
 
     return sorted(cands, key=key)[0].tag
 
@@ -294,7 +308,7 @@ def choose_monitor(
             tag,
             goal,
             "user",
-            f"monitoring {display_name(n.split, n.metric)}, as asked (--monitor {options.monitor})"
+            f"monitoring {tag}, as asked (--monitor {options.monitor})"
             + ("" if goal else "; its direction is unknown: pass --mode min|max"),
             ranks_checkpoints=goal is not None,
         )
@@ -323,12 +337,25 @@ def choose_monitor(
             task_tag,
             task.name.goal,
             "convention",
-            f"monitoring {task.display}, the field's usual validation metric; {_story(series, task, val_loss)}",
+            f"monitoring {task_tag}, the field's usual validation metric; {_story(series, task, val_loss)}",
         )
     if loss_tag is not None:
         n = names[loss_tag]
         d = display_name(n.split, n.metric)
-        return Monitor(d, loss_tag, n.goal, "default", f"monitoring {d}, the default (no trainer setting recorded)")
+        return Monitor(
+            d, loss_tag, n.goal, "default", f"monitoring {loss_tag}, the default (no trainer setting recorded)"
+        )
+    pair = adversarial_pair(names)
+    if pair is not None:
+        return Monitor(
+            None,
+            None,
+            None,
+            "default",
+            f"no validation metric, and the training losses are an adversarial pair ({pair[0]} against {pair[1]}): "
+            "neither is minimized on its own, so lower is not better and no checkpoint is picked from them",
+            ranks_checkpoints=False,
+        )
     tag = _training_fallback(names)
     if tag is None:
         return Monitor(
@@ -346,7 +373,7 @@ def choose_monitor(
         tag,
         n.goal,
         "default",
-        f"no validation metric: judging the training loss {d}; no checkpoint is picked from training curves "
+        f"no validation metric: judging the training loss {tag}; no checkpoint is picked from training curves "
         "(keep the last one, or add an evaluation)",
         ranks_checkpoints=False,
     )
