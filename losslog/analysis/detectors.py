@@ -24,7 +24,12 @@ from losslog.analysis.context import Context
 from losslog.analysis.diagnose_overfitting import detect_overconfidence, detect_overfitting
 from losslog.analysis.diagnose_progress import detect_stalled, detect_underfitting
 from losslog.analysis.diagnose_stability import detect_divergence, detect_unstable
-from losslog.analysis.diagnose_validation import detect_adversarial, detect_no_validation, detect_too_short
+from losslog.analysis.diagnose_validation import (
+    detect_adversarial,
+    detect_no_validation,
+    detect_noisy_validation,
+    detect_too_short,
+)
 from losslog.analysis.findings import Finding
 from losslog.analysis.suppression import hide
 
@@ -42,6 +47,7 @@ DETECTORS: tuple[Detector, ...] = (
     detect_underfitting,
     detect_adversarial,
     detect_too_short,
+    detect_noisy_validation,
     detect_no_validation,
 )
 
@@ -60,6 +66,7 @@ __all__ = [
     "detect_adversarial",
     "detect_divergence",
     "detect_no_validation",
+    "detect_noisy_validation",
     "detect_overconfidence",
     "detect_overfitting",
     "detect_stalled",

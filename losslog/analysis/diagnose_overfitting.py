@@ -19,7 +19,7 @@ from losslog.analysis.context import Context, fmt_value
 from losslog.analysis.findings import Finding, Severity
 from losslog.analysis.rise import Rise, early_stopping_stop, rise_is_real, validation_rise
 from losslog.analysis.selection import twin
-from losslog.analysis.summary import Series
+from losslog.analysis.summary import Series, best_index
 from losslog.analysis.windows import finite_part, level_near
 
 
@@ -116,6 +116,10 @@ def _component_losses(ctx: Context) -> list[tuple[Series, Series]]:
     m = ctx.monitor
     if m is None or m.name.kind == "loss":
         return []
+    mv = m.values[np.isfinite(m.values)]
+    b = best_index(mv, m.name.goal)
+    if b is None or b >= len(mv) - max(ctx.options.patience, 1):
+        return []  # the metric the run is kept by still improves: a rising loss is overconfidence
     out = []
     for s in ctx.series.values():
         if s.name.split == "val" and s.name.kind == "loss" and s.name.goal == "min":

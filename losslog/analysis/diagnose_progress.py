@@ -190,7 +190,7 @@ def _pace(s: Series, ctx: Context) -> Pace | None:
     """
     v = s.values[np.isfinite(s.values)]
     n = len(v)
-    if n < 4 or float(np.min(v)) <= 0:
+    if n < 3 or float(np.min(v)) <= 0:
         return None
     k = min(n, max(3, round(n * ctx.options.tail_fraction)))
     x = np.arange(k, dtype="float64")
@@ -199,6 +199,13 @@ def _pace(s: Series, ctx: Context) -> Pace | None:
     whole = (math.log(float(np.median(v[-m:]))) - math.log(float(np.median(v[:m])))) / max(n - m, 1)
     ratio = slope / whole if whole < 0 else 0.0
     return Pace(math.expm1(slope * (k - 1)), ratio)
+
+
+def _still_falling(p: Pace, min_ratio: float) -> bool:
+    """Clearly falling at the end (2% over the tail, at a fair share of the run's pace), or falling
+    at least 1% there at twice the run's average pace or more: a run stopped just as it started to learn
+    (a plateau, then the drop) falls fastest at its very end."""
+    return (p.tail_change <= -0.02 and p.ratio >= min_ratio) or (p.tail_change <= -0.01 and p.ratio >= 2.0)
 
 
 def detect_underfitting(ctx: Context) -> list[Finding]:
@@ -226,7 +233,10 @@ def detect_underfitting(ctx: Context) -> list[Finding]:
         trend, score_change = _trend(mon.values, mon.name.goal, opts.smooth, opts.tail_fraction)
         if not (trend == "improving" and score_change is not None and abs(score_change) >= 0.02):
             paces = []
-    if paces and all(p.tail_change <= -0.02 and p.ratio >= opts.underfit_pace for p in paces):
+    recorded = ctx.meta.get("trainer_monitor")
+    if isinstance(recorded, dict) and recorded.get("early_stopped"):
+        paces = []  # the trainer's own early stopping saw validation stop improving (it evaluated more often)
+    if paces and all(_still_falling(p, opts.underfit_pace) for p in paces):
         at_end = True
         if val is not None:
             vv = val.values[np.isfinite(val.values)]

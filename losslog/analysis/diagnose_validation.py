@@ -94,3 +94,47 @@ def detect_too_short(ctx: Context) -> list[Finding]:
             suggestion="evaluate more often (every epoch, or every N steps) or train longer",
         )
     ]
+
+
+#: noise of the monitored validation curve (second half of the run), relative to its level, above
+#: which its single best point is luck: 0.3 separates a VAE's val_loss swinging 4..58 (0.6) from
+#: every noisy-but-readable run of the evaluation set (at most 0.18)
+NOISY_VALIDATION = 0.3
+
+
+def detect_noisy_validation(ctx: Context) -> list[Finding]:
+    """The monitored validation curve jumps so much between evaluations that its minimum is luck."""
+    import numpy as np
+
+    from losslog.analysis.windows import noise_sigma
+
+    m = ctx.monitor
+    if m is None or m.name.split not in ("val", "test") or m.name.goal is None:
+        return []
+    v = m.values[np.isfinite(m.values)]
+    half = v[len(v) // 2 :]
+    if len(half) < 5:
+        return []
+    level = float(np.median(half))
+    if level == 0:
+        return []
+    ratio = noise_sigma(half) / abs(level)
+    if ratio < NOISY_VALIDATION:
+        return []
+    return [
+        Finding(
+            code="noisy_validation",
+            severity="info",
+            metric=m.tag,
+            message=(
+                f"{m.display} jumps by about {ratio:.0%} of its level from one evaluation to the next over the "
+                f"second half of the run ({float(np.min(half)):.4g} to {float(np.max(half)):.4g}) with no clear trend "
+                "to read: its single best value is largely luck"
+            ),
+            suggestion=(
+                "judge by the smoothed curve (a checkpoint near its lowest smoothed point), evaluate on more data, "
+                "or find the term of the loss that swings"
+            ),
+            evidence={"noise_to_level": round(ratio, 4), "threshold": NOISY_VALIDATION},
+        )
+    ]

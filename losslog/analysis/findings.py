@@ -37,6 +37,10 @@ CODES: dict[str, str] = {
         "not judged as curves to minimize (info)"
     ),
     "too_short": "the monitored validation metric was evaluated fewer than 3 times: nothing to judge a trend by (info)",
+    "noisy_validation": (
+        "the monitored validation metric jumps between evaluations by 30% of its level or more: its single best "
+        "value is luck (info)"
+    ),
     "generalization_gap": "validation minus training loss over time: the run's ``gap`` field, not a finding",
 }
 

@@ -195,7 +195,7 @@ def _trainer(
     fit = series.get(FITNESS_TAG)
     if fit is not None and names.get(FITNESS_TAG) is not None:
         return Monitor(
-            "fitness",
+            fit.display,
             FITNESS_TAG,
             "max",
             "trainer",

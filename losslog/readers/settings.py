@@ -100,6 +100,39 @@ def _keras(text: str, file: str) -> dict[str, Any] | None:
     }
 
 
+#: a script's own log of what it kept: "Best validation loss: 0.38", "Early stopping at epoch 90"
+_BEST_LINE_RE = re.compile(
+    r"best (?P<split>validation|val|valid|eval)[ _](?P<metric>loss|acc|accuracy|f1|auc|score)\b", re.IGNORECASE
+)
+_EARLY_STOP_RE = re.compile(r"early[ _-]?stopp(ing|ed)\b[^\n]{0,40}\b(epoch|step|iter)", re.IGNORECASE)
+
+
+def _text_log(text: str, file: str) -> dict[str, Any] | None:
+    """nanoGPT's checkpointing rule, or a script's own 'best validation loss' and early-stopping lines."""
+    if "saving checkpoint to" in text and re.search(r"always_save_checkpoint\s*=\s*False", text):
+        return {
+            "tool": "nanogpt",
+            "metric": "val loss",
+            "mode": "min",
+            "setting": "always_save_checkpoint = False: nanoGPT saves ckpt.pt only when val loss improves",
+            "file": file,
+        }
+    found = list(_BEST_LINE_RE.finditer(text))
+    if not found:
+        return None
+    m = found[-1]  # an appended log: the last session's own words
+    metric = f"val_{m.group('metric').lower()}"
+    stopped = _EARLY_STOP_RE.search(text) is not None
+    return {
+        "tool": "script",
+        "metric": metric,
+        "mode": "min" if m.group("metric").lower() == "loss" else None,
+        "setting": f"the log's own '{m.group(0)}' line" + (" and its early stop" if stopped else ""),
+        "file": file,
+        "early_stopped": stopped,
+    }
+
+
 def _lightning_hparams(hparams: Any) -> dict[str, Any] | None:
     """``monitor``/``mode`` anywhere in hparams (a callback's settings saved with the model's)."""
     stack = [hparams]
@@ -166,17 +199,21 @@ def trainer_monitor(source: Path, fmt: str, meta: dict[str, Any]) -> dict[str, A
         if found is not None:
             return found
     if fmt.startswith("mmengine") or fmt in ("text", "mmcv"):
-        if source.is_file():
-            found = _mmengine(_read_head(source), source.name)
-            if found is not None:
-                return found
-        for cand in sorted(folder.glob("vis_data/*.py")) + sorted(folder.glob("*.py")) + sorted(
-            folder.parent.glob("*.py")
-        ):
+        head = _read_head(source) if source.is_file() else ""
+        found = _mmengine(head, source.name) if head else None
+        if found is not None:
+            return found
+        mm = fmt != "text" or "Epoch(train)" in head or "mmengine" in head
+        configs = [*folder.glob("vis_data/*.py"), *folder.glob("*.py"), *folder.parent.glob("*.py")] if mm else []
+        for cand in sorted(configs):
             text = _read_text(cand)
             found = _mmengine(text, cand.name) if text else None
             if found is not None:
                 return found
+    if fmt == "text" and source.is_file():
+        found = _text_log(_read_head(source), source.name)
+        if found is not None:
+            return found
     if fmt in ("keras", "csv", "history-json", "text", "tensorboard"):
         for name in ("config.json", "config.yaml", "config.yml", "callbacks.json", "train_config.json"):
             text = _read_text(folder / name)
