@@ -155,8 +155,15 @@ def test_convention_prefers_the_task_metric_and_reports_the_loss_too() -> None:
 
 @pytest.mark.parametrize(
     ("metric", "family"),
-    [("mAP50-95", "map"), ("bbox_mAP", "map"), ("wer", "wer"), ("f1_macro", "f1"), ("dice_coef", "dice"),
-     ("loss", None), ("accuracy", None)],
+    [
+        ("mAP50-95", "map"),
+        ("bbox_mAP", "map"),
+        ("wer", "wer"),
+        ("f1_macro", "f1"),
+        ("dice_coef", "dice"),
+        ("loss", None),
+        ("accuracy", None),
+    ],
 )
 def test_task_families(metric: str, family: str | None) -> None:
     assert task_family(metric) == family

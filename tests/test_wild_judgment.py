@@ -73,9 +73,7 @@ def _verdict_ok(exp: Expectation, run: RunAnalysis) -> bool:
 @pytest.mark.parametrize(
     "exp",
     [
-        pytest.param(e, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[e.name]))
-        if e.name in KNOWN_GAPS
-        else e
+        pytest.param(e, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[e.name])) if e.name in KNOWN_GAPS else e
         for e in EXPECTATIONS
     ],
     ids=[e.name for e in EXPECTATIONS],

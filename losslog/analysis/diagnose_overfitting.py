@@ -190,14 +190,10 @@ def _overfitting_of(ctx: Context, val: Series, reference: Series | None) -> list
         f"over the {_after_text(val, r.best_index)} after it, it {change}{train_text}"
     )
     suggestion = (
-        (
-            f"keep the checkpoint from {where}{es_text}"
-            if ctx.monitor is None or val.tag == ctx.monitor.tag
-            else f"keep the best checkpoint by {ctx.monitor.display}, which the run is monitored by"
-        )
-        + "; then regularize "
-        "(weight decay, dropout, augmentation), get more data, or train shorter"
-    )
+        f"keep the checkpoint from {where}{es_text}"
+        if ctx.monitor is None or val.tag == ctx.monitor.tag
+        else f"keep the best checkpoint by {ctx.monitor.display}, which the run is monitored by"
+    ) + "; then regularize (weight decay, dropout, augmentation), get more data, or train shorter"
     return [
         Finding(
             code="overfitting",
@@ -267,8 +263,12 @@ def detect_overconfidence(ctx: Context) -> list[Finding]:
                 "on the examples it gets wrong, it is not yet losing accuracy"
             ),
             suggestion=(
-                f"if accuracy is what matters, pick the checkpoint by it (--monitor {acc.display}); "
-                "label smoothing or temperature scaling fix the calibration"
+                (
+                    f"the checkpoint kept by {acc.display} is the one to use; "
+                    if ctx.monitor is not None and acc.tag == ctx.monitor.tag
+                    else f"if accuracy is what matters, pick the checkpoint by it (--monitor {acc.display}); "
+                )
+                + "label smoothing or temperature scaling fix the calibration"
             ),
             onset_step=float(vl.steps[r.best_index]),
             onset_epoch=vl.epoch_at(r.best_index),

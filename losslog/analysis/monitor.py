@@ -189,9 +189,7 @@ def _direction_notes(
     )
 
 
-def _trainer(
-    names: dict[str, MetricName], series: dict[str, Series], meta: dict[str, Any], fmt: str
-) -> Monitor | None:
+def _trainer(names: dict[str, MetricName], series: dict[str, Series], meta: dict[str, Any], fmt: str) -> Monitor | None:
     fit = series.get(FITNESS_TAG)
     if fit is not None and names.get(FITNESS_TAG) is not None:
         return Monitor(
