@@ -293,3 +293,14 @@ def test_json_text_markdown_and_html_show_the_monitor() -> None:
     console = Console(width=300, record=True)
     console.print(run_group(run))
     assert "as Ultralytics does for best.pt" in console.export_text()
+
+
+def test_ultralytics_classification_fitness_is_the_mean_of_top1_and_top5(tmp_path: Path) -> None:
+    rows = ["epoch,time,train/loss,metrics/accuracy_top1,metrics/accuracy_top5,val/loss,lr/pg0"]
+    top1 = [0.5, 0.6, 0.7, 0.69, 0.71]
+    top5 = [0.8, 0.9, 0.95, 0.97, 0.9]
+    rows += [f"{e + 1},{e},{1 / (e + 1):.4f},{top1[e]},{top5[e]},{0.9 - 0.05 * e:.3f},0.01" for e in range(5)]
+    (tmp_path / "results.csv").write_text("\n".join(rows) + "\n")
+    run = judged(tmp_path / "results.csv")
+    assert run.monitor is not None and run.monitor.tag == "fitness" and "top-1 and top-5" in run.monitor.reason
+    assert run.best is not None and run.best.epoch == 4 and run.best.value == pytest.approx((0.69 + 0.97) / 2)

@@ -47,6 +47,7 @@ _YOLO_PAIRS = (
     ("metrics/mAP50(O)", "metrics/mAP50-95(O)"),
     ("metrics/mAP_0.5", "metrics/mAP_0.5:0.95"),
 )
+_YOLO_CLS = ("metrics/accuracy_top1", "metrics/accuracy_top5")
 FITNESS_TAG = "fitness"
 #: the two sides of an adversarial game (GANs): losses that are not minimized together
 _GENERATOR_RE = re.compile(r"(^|[_/\-])(gen|generator|g)([_/\-]|$)", re.IGNORECASE)
@@ -97,6 +98,10 @@ def task_family(metric: str) -> str | None:
 def ultralytics_fitness(names: dict[str, MetricName], series: dict[str, Series]) -> Series | None:
     """Ultralytics' fitness (``best.pt``): the sum over tasks of 0.1·mAP50 + 0.9·mAP50-95."""
     parts = [(series[a], series[b]) for a, b in _YOLO_PAIRS if a in series and b in series]
+    weights = (0.1, 0.9)
+    if not parts and _YOLO_CLS[0] in series and _YOLO_CLS[1] in series:
+        # classification: fitness is the mean of top-1 and top-5 accuracy
+        parts, weights = [(series[_YOLO_CLS[0]], series[_YOLO_CLS[1]])], (0.5, 0.5)
     if not parts:
         return None
     steps = parts[0][1].steps
@@ -106,7 +111,7 @@ def ultralytics_fitness(names: dict[str, MetricName], series: dict[str, Series])
         return None
     total = np.zeros(len(steps))
     for a, b in parts:
-        total += 0.1 * _at(a, steps) + 0.9 * _at(b, steps)
+        total += weights[0] * _at(a, steps) + weights[1] * _at(b, steps)
     ref = parts[0][1]
     ix = np.searchsorted(ref.steps, steps)
     name = MetricName(FITNESS_TAG, "val", "fitness", "accuracy", "max", ref.name.granularity)
@@ -197,7 +202,11 @@ def _trainer(names: dict[str, MetricName], series: dict[str, Series], meta: dict
             FITNESS_TAG,
             "max",
             "trainer",
-            "monitoring fitness (0.1·mAP50 + 0.9·mAP50-95), as Ultralytics does for best.pt",
+            (
+                "monitoring fitness (0.1·mAP50 + 0.9·mAP50-95), as Ultralytics does for best.pt"
+                if _YOLO_CLS[0] not in series
+                else "monitoring fitness (the mean of top-1 and top-5 accuracy), as Ultralytics does for best.pt"
+            ),
         )
     rec = meta.get("trainer_monitor")
     if isinstance(rec, dict) and rec.get("metric"):
