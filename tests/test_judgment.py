@@ -304,3 +304,15 @@ def test_ultralytics_classification_fitness_is_the_mean_of_top1_and_top5(tmp_pat
     run = judged(tmp_path / "results.csv")
     assert run.monitor is not None and run.monitor.tag == "fitness" and "top-1 and top-5" in run.monitor.reason
     assert run.best is not None and run.best.epoch == 4 and run.best.value == pytest.approx((0.69 + 0.97) / 2)
+
+
+def test_unknown_directions_are_said_not_guessed() -> None:
+    run = make_run({"loss": [1.0, 0.8, 0.6, 0.5, 0.45], "val_custom": [3.0, 2.0, 2.5, 2.2, 2.4]})
+    result = analyze(run)
+    assert result.monitor is not None and result.monitor.tag == "loss" and result.best is None
+    assert "val_custom is unknown: --goal NAME=min|max" in result.monitor.reason
+    asked = analyze(run, AnalysisOptions(monitor="val_custom"))
+    assert asked.monitor is not None and asked.monitor.goal is None and not asked.monitor.ranks_checkpoints
+    assert "pass --mode" in asked.monitor.reason and asked.best is None
+    told = analyze(run, AnalysisOptions(monitor="val_custom", mode="min"))
+    assert told.best is not None and told.best.step == 1

@@ -38,7 +38,7 @@ def detect_no_validation(ctx: Context) -> list[Finding]:
             severity="info",
             metric=ctx.monitor.tag if ctx.monitor is not None else "",
             message=(
-                "the run logs no validation metric: "
+                "the run logs no validation metric with a known direction: "
                 + (f"only the training loss ({judged}) is judged" if judged else "nothing with a known direction")
                 + ", and no checkpoint is picked from training curves"
             ),

@@ -375,12 +375,14 @@ def choose_monitor(
         )
     n = names[tag]
     d = display_name(n.split, n.metric)
+    unjudged = sorted(t for t, x in names.items() if x.split in ("val", "test") and x.goal is None and x.kind != "lr")
+    hint = f" (the direction of {', '.join(unjudged[:3])} is unknown: --goal NAME=min|max)" if unjudged else ""
     return Monitor(
         d,
         tag,
         n.goal,
         "default",
-        f"no validation metric: judging the training loss {tag}; no checkpoint is picked from training curves "
-        "(keep the last one, or add an evaluation)",
+        f"no validation metric{hint}: judging the training loss {tag}; no checkpoint is picked from training "
+        "curves (keep the last one, or add an evaluation)",
         ranks_checkpoints=False,
     )
