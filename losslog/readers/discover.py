@@ -17,6 +17,7 @@ from losslog.errors import InputError, LossLogError, ParseError
 from losslog.model import Run
 from losslog.readers import registry
 from losslog.readers.base import Reader, make_probe
+from losslog.readers.settings import trainer_monitor
 
 #: File names that say nothing about the run: such a run is named after its folder instead.
 GENERIC_NAMES = frozenset(
@@ -95,6 +96,8 @@ def _read_one(
         run.name = name
         if not keep_all:
             run.drop_replaced()
+        if "trainer_monitor" not in run.meta and (found := trainer_monitor(Path(run.source), run.format, run.meta)):
+            run.meta["trainer_monitor"] = found
         out.runs.append(run)
 
 
