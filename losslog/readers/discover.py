@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from losslog.errors import InputError, LossLogError, ParseError
 from losslog.model import Run
@@ -38,6 +39,7 @@ GENERIC_NAMES = frozenset(
 )
 _SKIP_DIRS = re.compile(r"^(\..*|__pycache__|node_modules|site-packages)$")
 _HF_CHECKPOINT = re.compile(r"^checkpoint-\d+$")
+R = TypeVar("R")
 
 
 @dataclass
@@ -46,6 +48,44 @@ class Discovery:
     errors: list[LossLogError] = field(default_factory=list)
     #: files seen while walking a folder that no reader claimed (shown with --verbose)
     ignored: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input a reader will turn into runs: a file or a folder, the reader that claimed it, and
+    the name its runs start with. Plain data, so it can be sent to another process."""
+
+    path: Path
+    reader: str
+    base: str
+
+
+@dataclass(frozen=True)
+class _FolderStart:
+    path: Path
+
+
+@dataclass(frozen=True)
+class _FolderEnd:
+    path: Path
+
+
+#: what listing yields, in the walk's order: a source to read, an input's error, or folder bounds
+ListItem = Source | LossLogError | _FolderStart | _FolderEnd
+
+
+@dataclass
+class Listing:
+    """The walk without the reading: the sources in order, interleaved with the errors the walk
+    itself found, so that reading them (serially or not) and ``assemble`` give what ``discover``
+    always gave, in the same order."""
+
+    items: list[ListItem] = field(default_factory=list)
+    ignored: list[Path] = field(default_factory=list)
+
+    @property
+    def sources(self) -> list[Source]:
+        return [i for i in self.items if isinstance(i, Source)]
 
 
 def _run_base_name(path: Path, rel: str | None) -> str:
@@ -63,6 +103,13 @@ def _run_base_name(path: Path, rel: str | None) -> str:
         rel_path = rel_path.with_suffix("") if rel_path.suffix else rel_path
     text = rel_path.as_posix()
     return "" if text in ("", ".") else text
+
+
+def read_source(source: Source, keep_all: bool, raise_unexpected: bool) -> Discovery:
+    """Read one listed source into its named runs, or the error that stopped it."""
+    out = Discovery()
+    _read_one(source.path, registry.get(source.reader), source.base, keep_all, out, raise_unexpected)
+    return out
 
 
 def _read_one(
@@ -110,10 +157,7 @@ def _walk(
     folder: Path,
     root: Path,
     forced: Reader | None,
-    keep_all: bool,
-    out: Discovery,
-    on_path: Callable[[Path], None] | None,
-    raise_unexpected: bool,
+    out: Listing,
 ) -> None:
     rel = os.path.relpath(folder, root)
     probe = make_probe(folder)
@@ -124,15 +168,13 @@ def _walk(
         and dir_reader.reads_dirs
         and (forced is not None or dir_reader.sniff(probe) > 0)
     ):
-        if on_path:
-            on_path(folder)
         base = _run_base_name(folder, rel) if folder != root else _run_base_name(folder, None)
-        _read_one(folder, dir_reader, base, keep_all, out, raise_unexpected)
+        out.items.append(Source(folder, dir_reader.name, base))
         return
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        out.errors.append(InputError(f"cannot list folder: {exc.strerror}", folder))
+        out.items.append(InputError(f"cannot list folder: {exc.strerror}", folder))
         return
     has_trainer_state = any(e.name == "trainer_state.json" for e in entries)
     # Hugging Face copies the whole history into every checkpoint-N/: without a top-level
@@ -148,7 +190,7 @@ def _walk(
                 # Hugging Face copies the same history into every checkpoint-N/: count it once.
                 out.ignored.append(path)
                 continue
-            _walk(path, root, forced, keep_all, out, on_path, raise_unexpected)
+            _walk(path, root, forced, out)
             continue
         if not entry.is_file(follow_symlinks=True) or entry.name.startswith("."):
             continue
@@ -163,13 +205,40 @@ def _walk(
         if reader is None:
             out.ignored.append(path)
             continue
-        if on_path:
-            on_path(path)
         root_rel = os.path.relpath(path, root)
         base = _run_base_name(path, root_rel)
         if base == "":
             base = root.resolve().name
-        _read_one(path, reader, base, keep_all, out, raise_unexpected)
+        out.items.append(Source(path, reader.name, base))
+
+
+def list_sources(paths: Iterable[Path], fmt: str | None = None) -> Listing:
+    """Walk the paths and name every source a reader claims, reading none of them (sniffing only).
+
+    The walk's rules, names and errors are ``discover``'s: ``discover`` is this, then
+    ``read_source`` on each source, then ``assemble``.
+    """
+    forced = registry.get(fmt) if fmt else None
+    out = Listing()
+    for path in paths:
+        try:
+            if not path.exists():
+                raise InputError("no such file or directory", path)
+            if path.is_dir():
+                out.items.append(_FolderStart(path))
+                _walk(path, path, forced, out)
+                out.items.append(_FolderEnd(path))
+                continue
+            _check_file(path)
+            reader = forced or registry.reader_for_file(path)
+            if reader.reads_dirs:
+                raise InputError(f"format {reader.name} reads folders, not files", path)
+            out.items.append(Source(path, reader.name, _run_base_name(path, None)))
+        except LossLogError as exc:
+            out.items.append(exc)
+        except OSError as exc:
+            out.items.append(InputError(f"cannot read: {exc.strerror or exc}", path))
+    return out
 
 
 def discover(
@@ -184,42 +253,68 @@ def discover(
     ``raise_unexpected``: a reader's unexpected exception (a bug, not bad input) propagates instead
     of becoming a ParseError (the CLI's ``--traceback``, passed down from its context object).
     """
-    forced = registry.get(fmt) if fmt else None
-    raise_ = raise_unexpected
-    out = Discovery()
-    for path in paths:
-        try:
-            if not path.exists():
-                raise InputError("no such file or directory", path)
-            if path.is_dir():
-                before_runs, before_errors = len(out.runs), len(out.errors)
-                _walk(path, path, forced, keep_all, out, on_path, raise_)
-                if len(out.runs) == before_runs and len(out.errors) == before_errors:
-                    raise InputError(
-                        "no training logs found in this folder "
-                        f"(supported: {registry.supported_summary()}; see `losslog formats`)",
-                        path,
-                    )
-                continue
-            _check_file(path)
-            reader = forced or registry.reader_for_file(path)
+    listing = list_sources(paths, fmt)
+
+    def read_all() -> Iterator[Discovery]:
+        for source in listing.sources:
             if on_path:
-                on_path(path)
-            if reader.reads_dirs:
-                raise InputError(f"format {reader.name} reads folders, not files", path)
-            _read_one(path, reader, _run_base_name(path, None), keep_all, out, raise_)
-        except LossLogError as exc:
-            out.errors.append(exc)
-        except OSError as exc:
-            out.errors.append(InputError(f"cannot read: {exc.strerror or exc}", path))
+                on_path(source.path)
+            yield read_source(source, keep_all, raise_unexpected)
+
+    out = Discovery(ignored=list(listing.ignored))
+    for kind, payload in walk_results(listing, read_all(), lambda d: (len(d.runs), len(d.errors))):
+        if kind == "result":
+            out.runs.extend(payload.runs)
+            out.errors.extend(payload.errors)
+        else:
+            out.errors.append(payload)
     _dedupe_names(out.runs)
     return out
 
 
-def _anchor(run: Run) -> Path:
+def walk_results(
+    listing: Listing, results: Iterable[R], counts: Callable[[R], tuple[int, int]]
+) -> Iterator[tuple[str, Any]]:
+    """Each source's result (``("result", r)``) and each walk error (``("error", e)``) in walk order.
+
+    ``results`` yields one result per source of ``listing``, in order (an engine's ``map`` does);
+    ``counts(r)`` says how many runs and errors a result holds, so that a folder whose sources gave
+    neither gets its "no training logs found" error, as ``discover`` always did.
+    """
+    it = iter(results)
+    open_folders: list[int] = []  # things (runs + errors) seen since each open folder started
+    seen = 0
+    for item in listing.items:
+        if isinstance(item, _FolderStart):
+            open_folders.append(seen)
+            continue
+        if isinstance(item, _FolderEnd):
+            start = open_folders.pop()
+            if seen == start:
+                seen += 1
+                yield (
+                    "error",
+                    InputError(
+                        "no training logs found in this folder "
+                        f"(supported: {registry.supported_summary()}; see `losslog formats`)",
+                        item.path,
+                    ),
+                )
+            continue
+        if isinstance(item, Source):
+            result = next(it)
+            runs, errors = counts(result)
+            seen += runs + errors
+            yield ("result", result)
+        else:
+            seen += 1
+            yield ("error", item)
+
+
+def _anchor(name: str, source: str) -> Path:
     """The folder whose name the run's name starts with, or the file it is named after."""
-    src = Path(run.source).resolve()
-    first = run.name.split("/")[0]
+    src = Path(source).resolve()
+    first = name.split("/")[0]
     for candidate in (src, *src.parents):
         if candidate.name == first or candidate.stem == first:
             return candidate
@@ -229,19 +324,27 @@ def _anchor(run: Run) -> Path:
 def _dedupe_names(runs: list[Run]) -> None:
     """Runs from different places that got the same name (two ``version_0`` folders given by name)
     take as many parent folders as it needs to tell them apart: ``a/version_0``, ``b/version_0``."""
-    groups: dict[str, list[Run]] = {}
-    for run in runs:
-        groups.setdefault(run.name, []).append(run)
+    for run, name in zip(runs, dedupe_names([(r.name, r.source) for r in runs])):
+        run.name = name
+
+
+def dedupe_names(named: list[tuple[str, str]]) -> list[str]:
+    """The names of (name, source) pairs made unique as ``_dedupe_names`` does for runs."""
+    names = [n for n, _ in named]
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        groups.setdefault(name, []).append(i)
     for name, group in groups.items():
         if len(group) < 2:
             continue
-        anchors = [_anchor(r) for r in group]
+        anchors = [_anchor(name, named[i][1]) for i in group]
         for depth in range(1, 8):
-            names = ["/".join([*a.parent.parts[-depth:], name]) for a in anchors]
-            if len(set(names)) == len(names):
-                for run, new in zip(group, names):
-                    run.name = new
+            new_names = ["/".join([*a.parent.parts[-depth:], name]) for a in anchors]
+            if len(set(new_names)) == len(new_names):
+                for i, new in zip(group, new_names):
+                    names[i] = new
                 break
         else:
-            for i, run in enumerate(group[1:], start=2):
-                run.name = f"{name}#{i}"
+            for k, i in enumerate(group[1:], start=2):
+                names[i] = f"{name}#{k}"
+    return names
