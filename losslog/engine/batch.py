@@ -48,6 +48,7 @@ def analyze_paths(
     engine: Engine | None = None,
     jobs: int | None = None,
     cache: RunCache | None = None,
+    extremes: bool = False,
     on_listed: Callable[[int], None] | None = None,
     on_done: Callable[[RunResult], None] | None = None,
 ) -> BatchResult:
@@ -59,7 +60,7 @@ def analyze_paths(
     """
     listing = list_sources(paths, log_format)
     tasks = [
-        RunTask(s, options, mode, keep_all, raise_unexpected, cache.fingerprint(s.path) if cache else "")
+        RunTask(s, options, mode, keep_all, raise_unexpected, cache.fingerprint(s.path) if cache else "", extremes)
         for s in listing.sources
     ]
     if on_listed:
@@ -107,12 +108,20 @@ def gather(listing: Listing, results: Iterable[RunResult], options: AnalysisOpti
     entries: list[RunEntry] = []
     hparams: list[dict[str, object]] = []
     from_cache = 0
+    ignored: list[Path] = []
+    sources = iter(listing.sources)
     for kind, payload in walk_results(listing, results, _counts):
         if kind == "error":
             errors.append(payload)
             continue
+        if kind == "ignored":
+            ignored.append(payload)
+            continue
         result: RunResult = payload
+        source = next(sources)
         from_cache += result.cached
+        if result.ignored:
+            ignored.append(source.path)
         errors.extend(result.errors)
         entries.extend(result.runs)
         hparams.extend(result.hparams or [{} for _ in result.runs])
@@ -130,7 +139,7 @@ def gather(listing: Listing, results: Iterable[RunResult], options: AnalysisOpti
             entry = dataclasses.replace(entry, name=name)
         renamed.append(entry)
     report = Report(tuple(analyses), tuple(problems), options)
-    return BatchResult(report, list(listing.ignored), renamed, hparams, from_cache=from_cache)
+    return BatchResult(report, ignored, renamed, hparams, from_cache=from_cache)
 
 
 def _counts(result: RunResult) -> tuple[int, int]:

@@ -32,6 +32,8 @@ class RunTask:
     keep_all: bool = False
     raise_unexpected: bool = False
     fingerprint: str = ""
+    #: also note each run's per-tag smallest and largest value (``check``'s ``:min``/``:max``)
+    extremes: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class RunEntry:
     points: int
     analysis: RunAnalysis | None = None
     problem: str | None = None
+    #: per raw tag, (smallest, largest) finite value, when the task asked for them
+    extremes: dict[str, tuple[float | None, float | None]] | None = None
 
 
 @dataclass
@@ -55,6 +59,8 @@ class RunResult:
     errors: list[LossLogError] = field(default_factory=list)
     #: per run: its hyperparameters, when a caller asked for them (issue 14), else empty
     hparams: list[dict[str, Any]] = field(default_factory=list)
+    #: True when no reader claimed the source (sniffed in the worker): a file that is not a log
+    ignored: bool = False
     #: True when the result came from the run cache (counted for --verbose and tests)
     cached: bool = False
 
@@ -63,14 +69,18 @@ def analyze_source(task: RunTask) -> RunResult:
     """Read ``task.source`` and analyse each of its runs (what ``discover`` + ``build_report`` do)."""
     from losslog.analysis.compare import options_for
     from losslog.analysis.run_analysis import analyze
+    from losslog.gate.evaluate import metric_extremes
     from losslog.readers.discover import read_source
 
     found = read_source(task.source, task.keep_all, task.raise_unexpected)
-    result = RunResult(errors=list(found.errors))
+    result = RunResult(errors=list(found.errors), ignored=bool(found.ignored))
     for run in found.runs:
         options = options_for(run, task.options) if task.mode == "compare" else task.options
+        extremes = metric_extremes(run) if task.extremes else None
         try:
-            result.runs.append(RunEntry(run.name, run.source, run.format, len(run), analysis=analyze(run, options)))
+            analysis = analyze(run, options)
         except LossLogError as exc:
             result.runs.append(RunEntry(run.name, run.source, run.format, len(run), problem=exc.message))
+            continue
+        result.runs.append(RunEntry(run.name, run.source, run.format, len(run), analysis, extremes=extremes))
     return result

@@ -56,8 +56,15 @@ class Source:
     the name its runs start with. Plain data, so it can be sent to another process."""
 
     path: Path
+    #: the reader's name; "" when the reader is to be chosen by sniffing the file when it is read
+    #: (sniffing a text file means parsing its head: done by the engine's workers, in parallel)
     reader: str
     base: str
+
+
+@dataclass(frozen=True)
+class _Ignored:
+    path: Path
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ class _FolderEnd:
 
 
 #: what listing yields, in the walk's order: a source to read, an input's error, or folder bounds
-ListItem = Source | LossLogError | _FolderStart | _FolderEnd
+ListItem = Source | LossLogError | _Ignored | _FolderStart | _FolderEnd
 
 
 @dataclass
@@ -81,7 +88,11 @@ class Listing:
     always gave, in the same order."""
 
     items: list[ListItem] = field(default_factory=list)
-    ignored: list[Path] = field(default_factory=list)
+
+    @property
+    def ignored(self) -> list[Path]:
+        """The files the walk skipped without sniffing them (empty ones, older checkpoints)."""
+        return [i.path for i in self.items if isinstance(i, _Ignored)]
 
     @property
     def sources(self) -> list[Source]:
@@ -108,7 +119,17 @@ def _run_base_name(path: Path, rel: str | None) -> str:
 def read_source(source: Source, keep_all: bool, raise_unexpected: bool) -> Discovery:
     """Read one listed source into its named runs, or the error that stopped it."""
     out = Discovery()
-    _read_one(source.path, registry.get(source.reader), source.base, keep_all, out, raise_unexpected)
+    if source.reader:
+        reader: Reader | None = registry.get(source.reader)
+    else:
+        try:
+            reader = registry.best_reader(make_probe(source.path))
+        except OSError:
+            reader = None
+    if reader is None:
+        out.ignored.append(source.path)
+        return out
+    _read_one(source.path, reader, source.base, keep_all, out, raise_unexpected)
     return out
 
 
@@ -188,7 +209,7 @@ def _walk(
                 continue
             if _HF_CHECKPOINT.match(entry.name) and (has_trainer_state or entry.name != newest_checkpoint):
                 # Hugging Face copies the same history into every checkpoint-N/: count it once.
-                out.ignored.append(path)
+                out.items.append(_Ignored(path))
                 continue
             _walk(path, root, forced, out)
             continue
@@ -196,20 +217,19 @@ def _walk(
             continue
         try:
             if entry.stat().st_size == 0:
-                out.ignored.append(path)
+                out.items.append(_Ignored(path))
                 continue
-            reader = forced if forced is not None and not forced.reads_dirs else registry.best_reader(make_probe(path))
         except OSError:
-            out.ignored.append(path)
+            out.items.append(_Ignored(path))
             continue
-        if reader is None:
-            out.ignored.append(path)
-            continue
+        # Which reader claims the file is decided when it is read (``read_source``): sniffing
+        # parses the head of every text file, the costliest part of a walk.
+        reader_name = forced.name if forced is not None and not forced.reads_dirs else ""
         root_rel = os.path.relpath(path, root)
         base = _run_base_name(path, root_rel)
         if base == "":
             base = root.resolve().name
-        out.items.append(Source(path, reader.name, base))
+        out.items.append(Source(path, reader_name, base))
 
 
 def list_sources(paths: Iterable[Path], fmt: str | None = None) -> Listing:
@@ -261,11 +281,14 @@ def discover(
                 on_path(source.path)
             yield read_source(source, keep_all, raise_unexpected)
 
-    out = Discovery(ignored=list(listing.ignored))
+    out = Discovery()
     for kind, payload in walk_results(listing, read_all(), lambda d: (len(d.runs), len(d.errors))):
         if kind == "result":
             out.runs.extend(payload.runs)
             out.errors.extend(payload.errors)
+            out.ignored.extend(payload.ignored)
+        elif kind == "ignored":
+            out.ignored.append(payload)
         else:
             out.errors.append(payload)
     _dedupe_names(out.runs)
@@ -275,7 +298,8 @@ def discover(
 def walk_results(
     listing: Listing, results: Iterable[R], counts: Callable[[R], tuple[int, int]]
 ) -> Iterator[tuple[str, Any]]:
-    """Each source's result (``("result", r)``) and each walk error (``("error", e)``) in walk order.
+    """Each source's result (``("result", r)``), each walk error (``("error", e)``) and each file the
+    walk skipped (``("ignored", path)``), in walk order.
 
     ``results`` yields one result per source of ``listing``, in order (an engine's ``map`` does);
     ``counts(r)`` says how many runs and errors a result holds, so that a folder whose sources gave
@@ -287,6 +311,9 @@ def walk_results(
     for item in listing.items:
         if isinstance(item, _FolderStart):
             open_folders.append(seen)
+            continue
+        if isinstance(item, _Ignored):
+            yield ("ignored", item.path)
             continue
         if isinstance(item, _FolderEnd):
             start = open_folders.pop()

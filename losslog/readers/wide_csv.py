@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from losslog import naming
+from losslog.columns import PointColumns, SeriesName
 from losslog.errors import InputError, ParseError
 from losslog.model import Run
-from losslog.readers.base import Probe, concat_frames, finish_run, numeric_cells, tidy_series
+from losslog.readers.base import _NONFINITE, MISSING_CELLS, Probe, finish_run, numeric_cells
 from losslog.readers.text import Table, detect_separator, looks_binary, read_table
 
 if TYPE_CHECKING:
@@ -46,19 +48,39 @@ def frame_from_table(
     epoch_from_step: bool = False,
     require_metric: bool = True,
 ) -> pd.DataFrame:
-    """Turn a parsed table into the tidy frame.
+    """Turn a parsed table into the tidy frame (``columns_from_table``, as a DataFrame)."""
+    return columns_from_table(
+        table, path, step_col, epoch_col, wall_col, skip, split_for, rename, epoch_from_step, require_metric
+    ).to_frame()
 
-    Cells are parsed with ``numeric_cells`` so that empty/``NA`` cells are absences (sparse logs)
-    while a written ``nan``/``inf`` stays a point. Rows without a usable x value give no points.
+
+def columns_from_table(
+    table: Table,
+    path: Path,
+    step_col: str | None,
+    epoch_col: str | None = None,
+    wall_col: str | None = None,
+    skip: tuple[str, ...] = (),
+    split_for: dict[str, str] | None = None,
+    rename: dict[str, str] | None = None,
+    epoch_from_step: bool = False,
+    require_metric: bool = True,
+) -> PointColumns:
+    """Turn a parsed table into the tidy table's arrays, one metric column after the other.
+
+    Cells are parsed as ``numeric_cells`` parses them, so that empty/``NA`` cells are absences
+    (sparse logs) while a written ``nan``/``inf`` stays a point. Rows without a usable x value give
+    no points. Built with numpy in one pass per column: a 100-line log costs well under a
+    millisecond this way, against tens through per-column pandas calls (issue 14).
     """
-    import pandas as pd
-
-    columns = {h: [row[i] for row in table.rows] for i, h in enumerate(table.header)}
+    index = {h: i for i, h in enumerate(table.header)}
+    rows = table.rows
 
     def numeric(col: str) -> tuple[np.ndarray, np.ndarray]:
-        return numeric_cells(pd.Series(columns[col], dtype=object))
+        i = index[col]
+        return parse_cells([row[i] for row in rows])
 
-    n = len(table.rows)
+    n = len(rows)
     if step_col:
         steps, step_ok = numeric(step_col)
     elif epoch_col:
@@ -70,7 +92,8 @@ def frame_from_table(
         epochs = steps.copy()
     walls = numeric(wall_col)[0] if wall_col else None
     step_ok = step_ok & np.isfinite(steps)
-    frames = []
+    series: list[SeriesName] = []
+    parts: list[tuple[np.ndarray, np.ndarray]] = []  # (mask, values) per series
     meta_cols = {c for c in (step_col, epoch_col, wall_col) if c}
     for col in table.header:
         if col in meta_cols or col in skip or not col:
@@ -80,23 +103,69 @@ def frame_from_table(
         if not mask.any():
             continue
         tag = (rename or {}).get(col, col)
-        frames.append(
-            tidy_series(
-                tag,
-                steps[mask],
-                values[mask],
-                epochs[mask] if epochs is not None else None,
-                walls[mask] if walls is not None else None,
-                split=(split_for or {}).get(col),
-            )
+        mn = naming.parse(tag, split=(split_for or {}).get(col))
+        series.append(SeriesName(mn.metric, mn.split, tag))
+        parts.append((mask, values))
+    if parts:
+        sizes = [int(mask.sum()) for mask, _ in parts]
+        nan = np.full(n, np.nan)
+        out = PointColumns(
+            series,
+            np.repeat(np.arange(len(parts), dtype=np.int32), sizes),
+            np.concatenate([steps[m] for m, _ in parts]),
+            np.concatenate([(epochs if epochs is not None else nan)[m] for m, _ in parts]),
+            np.concatenate([v[m] for m, v in parts]),
+            np.concatenate([(walls if walls is not None else nan)[m] for m, _ in parts]),
         )
-    frame = concat_frames(frames)
-    if require_metric and frame.empty:
+    else:
+        out = PointColumns.empty()
+    if require_metric and len(out) == 0:
         if not table.rows:
             raise InputError("a header without data rows", path)
         raise ParseError("no numeric metric column found", path)
     # Each tag's rows keep the file's order, which is all the replace-on-restart rule needs.
-    return frame
+    return out
+
+
+#: a plain decimal number, the only cells the fast path parses itself (anything else: pandas)
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+#: integers pandas reads as int64 first, where its result and ``float`` can differ
+_AWKWARD_INT = re.compile(r"-0+|[-+]?[0-9]{19,}")
+
+
+def parse_cells(cells: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(values, present) of a column of cells, exactly as ``numeric_cells`` gives them.
+
+    Plain decimal numbers, missing cells and the non-finite spellings are parsed here; a column
+    with any other cell (hex, thousands separators, digits of other scripts, integers too long for
+    int64, a bare ``-0``) goes through ``numeric_cells``, whose pandas rules are the reference.
+    """
+    n = len(cells)
+    values = np.empty(n, dtype="float64")
+    present = np.ones(n, dtype=bool)
+    plain = _PLAIN_NUMBER.fullmatch
+    for i, cell in enumerate(cells):
+        text = cell.strip()
+        if plain(text):
+            if _AWKWARD_INT.fullmatch(text):
+                return _slow(cells)
+            values[i] = float(text)
+            continue
+        low = text.lower()
+        if low in MISSING_CELLS:
+            values[i] = np.nan
+            present[i] = False
+        elif low in _NONFINITE:
+            values[i] = _NONFINITE[low]
+        else:
+            return _slow(cells)
+    return values, present
+
+
+def _slow(cells: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    import pandas as pd
+
+    return numeric_cells(pd.Series(cells, dtype=object))
 
 
 def header_of(probe: Probe) -> list[str]:
@@ -146,7 +215,7 @@ class WideCsvReader:
         step_col = find_column(table.header, STEP_NAMES)
         epoch_col = find_column(table.header, EPOCH_NAMES)
         wall_col = find_column(table.header, WALL_NAMES)
-        frame = frame_from_table(table, path, step_col, epoch_col, wall_col)
+        frame = columns_from_table(table, path, step_col, epoch_col, wall_col)
         meta: dict[str, object] = {"columns": table.header}
         if table.repeated_headers:
             meta["repeated_headers"] = table.repeated_headers
