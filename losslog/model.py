@@ -65,6 +65,11 @@ class Run:
         self._columns = None
 
     @property
+    def pending_columns(self) -> PointColumns | None:
+        """The arrays, while no frame was built from them yet (the analysis reads them directly)."""
+        return self._columns
+
+    @property
     def columns(self) -> PointColumns:
         """The tidy table as arrays: what export writes from, without a DataFrame in between."""
         if self._columns is not None:

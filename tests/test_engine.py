@@ -233,3 +233,20 @@ def _spark_cases() -> Iterator[np.ndarray]:
 def test_spark_sample_is_bit_identical_to_a_mean_per_bucket() -> None:
     for v in _spark_cases():
         assert np.array_equal(np.array(_spark_sample(v)), np.array(_spark_reference(v)), equal_nan=True)
+
+
+def test_run_points_from_arrays_equal_those_from_the_frame() -> None:
+    """The analysis reads a run's arrays directly when it has them: the same view as the frame's."""
+    from losslog.analysis.run_points import _from_columns, _from_frame
+
+    checked = 0
+    for run in discover([DATA]).runs:
+        cols = run.columns
+        a, b = _from_columns(cols), _from_frame(run)
+        assert a.tags == b.tags and a.first_split == b.first_split and a.last_split == b.last_split
+        assert a.rows.keys() == b.rows.keys()
+        assert all(np.array_equal(a.rows[t], b.rows[t]) for t in a.tags)
+        for col in ("step", "epoch", "value", "wall_time"):
+            assert np.array_equal(getattr(a, col), getattr(b, col), equal_nan=True)
+        checked += 1
+    assert checked > 50

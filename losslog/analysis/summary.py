@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,11 +44,26 @@ class Series:
 
 def split_series(frame: pd.DataFrame, names: dict[str, MetricName]) -> dict[str, Series]:
     """Every named tag's Series, from one pass over the frame (not one boolean scan per tag)."""
-    groups = frame.groupby("tag", sort=False).indices
-    all_steps = frame["step"].to_numpy(dtype="float64")
-    all_epochs = frame["epoch"].to_numpy(dtype="float64")
-    all_values = frame["value"].to_numpy(dtype="float64")
-    all_walls = frame["wall_time"].to_numpy(dtype="float64")
+    groups = {str(t): np.asarray(idx) for t, idx in frame.groupby("tag", sort=False).indices.items()}
+    return series_from_rows(
+        names,
+        groups,
+        frame["step"].to_numpy(dtype="float64"),
+        frame["epoch"].to_numpy(dtype="float64"),
+        frame["value"].to_numpy(dtype="float64"),
+        frame["wall_time"].to_numpy(dtype="float64"),
+    )
+
+
+def series_from_rows(
+    names: dict[str, MetricName],
+    groups: Mapping[str, np.ndarray],
+    all_steps: np.ndarray,
+    all_epochs: np.ndarray,
+    all_values: np.ndarray,
+    all_walls: np.ndarray,
+) -> dict[str, Series]:
+    """Every named tag's Series from its rows (ascending positions), sorted by step (stably)."""
     out: dict[str, Series] = {}
     for tag, name in names.items():
         idx = groups.get(tag)

@@ -76,11 +76,11 @@ def analyze_source(task: RunTask) -> RunResult:
     result = RunResult(errors=list(found.errors), ignored=bool(found.ignored))
     for run in found.runs:
         options = options_for(run, task.options) if task.mode == "compare" else task.options
-        extremes = metric_extremes(run) if task.extremes else None
         try:
             analysis = analyze(run, options)
         except LossLogError as exc:
             result.runs.append(RunEntry(run.name, run.source, run.format, len(run), problem=exc.message))
             continue
+        extremes = metric_extremes(run) if task.extremes else None  # after: it builds the frame
         result.runs.append(RunEntry(run.name, run.source, run.format, len(run), analysis, extremes=extremes))
     return result
