@@ -13,7 +13,7 @@ from typing import Any
 
 from losslog.analysis import AnalysisOptions, RunAnalysis, analyze
 from losslog.errors import LossLogError
-from losslog.model import Run
+from losslog.model import Run, dropped_count
 
 SCHEMA_VERSION = 1
 
@@ -106,6 +106,7 @@ def run_to_dict(run: RunAnalysis) -> dict[str, Any]:
             "format": run.format,
             "points": run.points,
             "replaced_points": run.replaced_points,
+            "dropped_values": dropped_count(run.warnings),
             "verdict": run.verdict,
             "monitor": run.monitor,
             "metrics": [m.to_dict() for m in run.metrics],
