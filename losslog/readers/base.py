@@ -234,33 +234,31 @@ def tidy_from_table(
     walls = table.numbers(wall_col)[0] if wall_col else None
     step_ok = step_ok & np.isfinite(steps)
     meta_cols = {c for c in (step_col, epoch_col, wall_col) if c}
-    picks: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
+    columns = [i for i, col in enumerate(table.header) if col and col not in meta_cols and col not in skip]
+    values, present = table.number_block(columns)  # every metric cell in one pass
+    mask = present & step_ok[:, None]
+    used = np.flatnonzero(mask.any(axis=0))
+    # column-major order: each series' points together, in the file's order
+    col_pos, rows = np.nonzero(mask[:, used].T)
+    picked_values = values[:, used].T[mask[:, used].T]
+    counts = np.bincount(col_pos, minlength=len(used))
     metrics: list[str] = []
     splits: list[str] = []
     tags: list[str] = []
-    for index, col in enumerate(table.header):
-        if col in meta_cols or col in skip or not col:
-            continue
-        values, present = table.numbers(index)
-        rows = np.flatnonzero(present & step_ok)
-        if not len(rows):
-            continue
+    for pos in used.tolist():
+        col = table.header[columns[pos]]
         tag = (rename or {}).get(col, col)
         mn = naming.parse(tag, split=(split_for or {}).get(col), default_split="train")
-        picks.append(rows)
-        vals.append(values[rows])
         metrics.append(mn.metric)
         splits.append(mn.split)
         tags.append(tag)
+    picks = len(used) > 0
     if require_metric and not picks:
         if not table.rows:
             raise InputError("a header without data rows", path)
         raise ParseError("no numeric metric column found", path)
     if not picks:
         return empty_frame()
-    rows = np.concatenate(picks)
-    counts = [len(p) for p in picks]
 
     def names(items: list[str]) -> pd.Series:
         return pd.Series(np.repeat(np.array(items, dtype=object), counts), dtype=object)
@@ -271,7 +269,7 @@ def tidy_from_table(
             "split": names(splits),
             "step": steps[rows],
             "epoch": epochs[rows] if epochs is not None else np.full(len(rows), np.nan),
-            "value": np.concatenate(vals),
+            "value": picked_values,
             "wall_time": walls[rows] if walls is not None else np.full(len(rows), np.nan),
             "tag": names(tags),
         }

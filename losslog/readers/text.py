@@ -114,19 +114,36 @@ class Table:
         """A column parsed as numbers: (values, present). Cells that are no number are counted,
         and the run's warnings carry one line that says how many and where the first one was."""
         index = column if isinstance(column, int) else self.header.index(column)
-        cells = [row[index] for row in self.rows]
+        values, present = self.number_block([index])
+        return values[:, 0], present[:, 0]
+
+    def number_block(self, indices: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Several columns parsed at once: (values, present) as (rows, columns) arrays, counted
+        like ``numbers``. One pass over the cells, whatever the number of columns."""
+        if not indices or not self.rows:
+            shape = (len(self.rows), len(indices))
+            return np.full(shape, np.nan), np.zeros(shape, dtype=bool)
+        if indices == list(range(indices[0], indices[-1] + 1)):
+            lo, hi = indices[0], indices[-1] + 1
+            cells = [c for row in self.rows for c in row[lo:hi]]
+        else:
+            cells = [row[i] for row in self.rows for i in indices]
         values, present, bad = parse_numbers(cells)
+        width = len(indices)
         if bad:
-            if self.drops is None:
-                self.drops = DropCounter(self.source)
-            old = self._drop_note
-            self.warnings[:] = [w for w in self.warnings if w is not old]
             first = bad[0]
-            self.drops.add(len(bad), self.line_numbers[first], self.header[index], cells[first])
-            self._drop_note = self.drops.warning()
-            if self._drop_note is not None:
-                self.warnings.append(self._drop_note)
-        return values, present
+            self._count_drops(len(bad), self.line_numbers[first // width], indices[first % width], cells[first])
+        return values.reshape(-1, width), present.reshape(-1, width)
+
+    def _count_drops(self, count: int, line: int, index: int, cell: str) -> None:
+        if self.drops is None:
+            self.drops = DropCounter(self.source)
+        old = self._drop_note
+        self.warnings[:] = [w for w in self.warnings if w is not old]
+        self.drops.add(count, line, self.header[index], cell)
+        self._drop_note = self.drops.warning()
+        if self._drop_note is not None:
+            self.warnings.append(self._drop_note)
 
 
 def read_table(path: Path, sep: str | None = None, text: TextFile | None = None) -> Table:
