@@ -16,7 +16,7 @@ from losslog.cli import app
 from losslog.errors import ExitCode, ParseError
 from losslog.readers import discover as discover_mod
 from losslog.readers import text as text_mod
-from losslog.readers.base import MAX_META_DEPTH, finish_run, empty_frame
+from losslog.readers.base import MAX_META_DEPTH, empty_frame, finish_run
 from losslog.readers.discover import discover
 from losslog.readers.log_names import carries_log_name, plainly_not_a_log
 from tests.readers_helpers import read_one
@@ -250,9 +250,8 @@ def test_deep_metadata_is_cut_with_a_warning(tmp_path: Path) -> None:
 def test_hundred_thousand_columns_read_in_seconds(tmp_path: Path) -> None:
     n = 100_000
     path = tmp_path / "wide.csv"
-    path.write_text(
-        "step," + ",".join(f"m{i}" for i in range(n)) + "\n" + "\n".join(f"{s}," + ",".join(["0.5"] * n) for s in range(3))
-    )
+    rows = "\n".join(f"{s}," + ",".join(["0.5"] * n) for s in range(3))
+    path.write_text("step," + ",".join(f"m{i}" for i in range(n)) + "\n" + rows)
     started = time.perf_counter()
     run = read_one(path)
     elapsed = time.perf_counter() - started
