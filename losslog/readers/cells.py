@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from losslog.model import CountedWarning
+from losslog.sanitize import safe_text
 
 #: Cells that say "no value here": absences, not dropped values.
 MISSING_CELLS = frozenset({"", "na", "n/a", "null", "none", "-", "nat", "<na>"})
@@ -93,7 +94,7 @@ class DropCounter:
         if count <= 0:
             return
         if self.first is None:
-            self.first = f"line {line}, column {column}: {quote(cell)}"
+            self.first = f"line {line}, column {safe_text(column)}: {quote(cell)}"
         self.count += count
 
     def warning(self) -> CountedWarning | None:
