@@ -76,6 +76,16 @@ def test_random_bytes_over_a_log_fail_the_gate(tmp_path: Path, name: str) -> Non
     assert report(logs).exit_code == ExitCode.BAD_INPUT
 
 
+def test_binary_data_under_a_text_log_suffix_is_an_error_text_is_not(tmp_path: Path) -> None:
+    logs = healthy_folder(tmp_path)
+    (logs / "labels.csv").write_text("cat\ndog\n")  # text no reader claims: not a log
+    assert check(logs).exit_code == ExitCode.OK
+    (logs / "run7.csv").write_bytes(b"\x00\x9f" + os.urandom(2000))
+    result = check(logs)
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "run7.csv" in result.output
+
+
 def test_empty_file_with_a_log_name_is_an_error_but_an_empty_note_is_not(tmp_path: Path) -> None:
     logs = healthy_folder(tmp_path)
     (logs / "notes.txt").write_text("")

@@ -17,6 +17,7 @@ from losslog.errors import InputError, LossLogError, ParseError
 from losslog.model import Run
 from losslog.readers import log_names, registry
 from losslog.readers.base import Reader, make_probe
+from losslog.readers.text import looks_binary
 
 #: File names that say nothing about the run: such a run is named after its folder instead.
 GENERIC_NAMES = frozenset(
@@ -119,13 +120,14 @@ def _first_visit(path: Path, out: Discovery) -> bool:
     return True
 
 
-def _unread_file(path: Path, problem: str | None, out: Discovery) -> None:
-    """A walked file no reader took: an input error when it carries a log's name or could not be
-    opened (``problem`` says why), quietly skipped only when it plainly is no log."""
+def _unread_file(path: Path, problem: str | None, out: Discovery, binary: bool = False) -> None:
+    """A walked file no reader took: an input error when it carries a log's name (or a text log's
+    suffix over binary data) or could not be opened (``problem`` says why), quietly skipped only
+    when it plainly is no log."""
     name = path.name
     if problem is not None and not log_names.plainly_not_a_log(name):
         out.errors.append(InputError(problem, path))
-    elif problem is None and log_names.carries_log_name(name):
+    elif problem is None and log_names.corrupt_log(name, binary):
         out.errors.append(
             InputError("named like a training log, but not one losslog can read (corrupt or binary data?)", path)
         )
@@ -194,12 +196,13 @@ def _walk(
             if entry.stat().st_size == 0:
                 _unread_file(path, "empty file" if log_names.carries_log_name(entry.name) else None, out)
                 continue
-            reader = forced if forced is not None and not forced.reads_dirs else registry.best_reader(make_probe(path))
+            file_probe = make_probe(path)
+            reader = forced if forced is not None and not forced.reads_dirs else registry.best_reader(file_probe)
         except OSError as exc:
             _unread_file(path, f"cannot read: {exc.strerror or exc}", out)
             continue
         if reader is None:
-            _unread_file(path, None, out)
+            _unread_file(path, None, out, binary=looks_binary(file_probe.head))
             continue
         if on_path:
             on_path(path)

@@ -34,6 +34,10 @@ LOG_FILE_NAMES = frozenset(
 #: Patterns of log names (TensorBoard event files, W&B chart exports).
 LOG_NAME_PATTERNS: tuple[str, ...] = ("events.out.tfevents.*", "*.tfevents.*", "wandb_export_*.csv")
 
+#: Suffixes of text logs: such a file holding binary data is a corrupted log (an input error); as
+#: text that no reader claims it may be anything (a label list), and is skipped.
+LOG_SUFFIXES = (".csv", ".tsv", ".jsonl", ".log")
+
 #: Side files read with a log (hyperparameters, run metadata): not logs themselves, so no reader
 #: claims them and that is no error, but one that cannot be opened is.
 SIDE_FILE_NAMES = frozenset({"hparams.yaml", "params.yaml", "meta.yaml", "config.json"})
@@ -57,6 +61,12 @@ NOT_LOG_STEMS = frozenset({"readme", "license", "licence", "copying", "changelog
 def carries_log_name(name: str) -> bool:
     """True for a file named like a log: it must be read, or it is an input error."""
     return name in LOG_FILE_NAMES or any(fnmatch.fnmatchcase(name, p) for p in LOG_NAME_PATTERNS)
+
+
+def corrupt_log(name: str, binary: bool) -> bool:
+    """True for a file no reader claimed that must be reported: named like a log, or with a text
+    log's suffix but binary content (random bytes written over ``run.csv``)."""
+    return carries_log_name(name) or (binary and name.lower().endswith(LOG_SUFFIXES))
 
 
 def plainly_not_a_log(name: str) -> bool:
