@@ -305,6 +305,15 @@ def test_non_numeric_cells_are_counted_and_said(tmp_path: Path) -> None:
     assert json.loads(check(path, "--format", "json").stdout)["runs"][0]["dropped_values"] == 3
 
 
+def test_drop_warning_shows_control_characters_as_escapes(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    path.write_text("step,\x1b[31mloss\x07\n1,0.5\n2,\x1b[2J\n")
+    run = read_one(path)
+    note = next(w for w in run.warnings if "dropped" in w)
+    assert "\x1b" not in note and "\x07" not in note
+    assert "\\x1b" in note
+
+
 def test_a_byte_that_is_not_utf8_inside_a_number_is_counted(tmp_path: Path) -> None:
     path = tmp_path / "run.csv"
     path.write_bytes(b"step,loss\n1,0.5\n2,0.4\xff\n3,0.3\n")

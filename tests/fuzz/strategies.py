@@ -80,6 +80,10 @@ HEADERS = (
     "Step,run-a - val/loss,run-a - val/loss__MIN",  # W&B export
     "step,train_loss,val_loss",  # generic
 )
+#: Names (the long CSV's metric column) drawn hostile too: turn on once every text output passes
+#: names through ``losslog.sanitize.safe_text`` (the output-layer work of issue 13).
+HOSTILE_NAMES = False
+
 CSV_NAMES = ("metrics.csv", "training.log", "results.csv", "history.csv", "run.csv", "log.tsv")
 
 
@@ -89,7 +93,7 @@ def hostile_csv(draw: st.DrawFn) -> Folder:
     width = header.count(",") + 1
     cell = st.one_of(st.sampled_from(GOOD_CELLS + BAD_CELLS), HUGE, CONTROL, st.text(max_size=8))
     rows = draw(st.lists(st.lists(cell, min_size=0, max_size=width + 3), max_size=15))
-    if header.startswith("step,metric"):  # the metric column holds names: hostile names are tested apart
+    if header.startswith("step,metric") and not HOSTILE_NAMES:  # the metric column holds names
         rows = [[r[0], draw(st.sampled_from(["loss", "val_loss", "acc"])), *r[2:]] if len(r) > 1 else r for r in rows]
     sep = draw(st.sampled_from([",", ",", "\t", ";"]))
     lines = [header.replace(",", sep), *(sep.join(r) for r in rows)]
