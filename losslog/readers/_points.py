@@ -12,6 +12,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -295,14 +296,33 @@ def _check_yaml_node(root: Any) -> None:
     size(root, 0)
 
 
+@lru_cache(maxsize=1)
+def _bounded_loader_class() -> type:
+    """PyYAML's safe loader that stops composing past ``MAX_YAML_DEPTH`` levels, at once (a
+    5,000-level document would otherwise be parsed down to Python's recursion limit first)."""
+    import yaml
+
+    class BoundedSafeLoader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            self.depth += 1
+            try:
+                if self.depth > MAX_YAML_DEPTH:
+                    raise YamlLimitError(f"nested deeper than {MAX_YAML_DEPTH} levels")
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+    return BoundedSafeLoader
+
+
 def safe_yaml_load(text: str) -> Any:
     """YAML with PyYAML's safe loader (no tags run), refusing alias bombs and deep nesting.
 
     Raises ``yaml.YAMLError`` for malformed YAML, ``YamlLimitError`` past the limits.
     """
-    import yaml
-
-    loader = yaml.SafeLoader(text)
+    loader = _bounded_loader_class()(text)
     try:
         try:
             node = loader.get_single_node()

@@ -48,7 +48,11 @@ def read_text(path: Path) -> TextFile:
         raise InputError("binary data, not a text log", path)
     warnings: list[str] = []
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = data.decode("utf-16")
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:  # cut inside a character, or bytes that are no UTF-16
+            warnings.append(f"{path}: not valid UTF-16 (byte {exc.start}); unreadable characters replaced")
+            text = data.decode("utf-16", errors="replace")
     else:
         try:
             text = data.decode("utf-8-sig")
