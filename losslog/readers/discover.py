@@ -164,7 +164,8 @@ def _walk(
         _read_one(folder, dir_reader, base, keep_all, out)
         return
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        # links after real entries: a log reached both ways is read once, under its real name
+        entries = sorted(os.scandir(folder), key=lambda e: (e.is_symlink(), e.name))
     except OSError as exc:
         out.errors.append(InputError(f"cannot list folder: {exc.strerror}", folder))
         return
