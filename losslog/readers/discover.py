@@ -187,6 +187,9 @@ def _walk(
             continue
         if entry.name.startswith("."):
             continue
+        if log_names.plainly_not_a_log(entry.name):
+            out.ignored.append(path)  # a README, a picture, code: never sniffed (random bytes may look like text)
+            continue
         try:
             if not entry.is_file(follow_symlinks=True):
                 if entry.is_symlink() and log_names.carries_log_name(entry.name):
