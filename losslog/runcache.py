@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from losslog import __version__
+from losslog.model import CountedWarning
 
 if TYPE_CHECKING:
     from losslog.engine.tasks import RunResult, RunTask
@@ -295,11 +296,14 @@ def encode(value: Any) -> Any:
 
     JSON keeps str, int, float (NaN and infinities as Python's json writes them), bool, None,
     lists and string-keyed dicts; tuples become ``{"$t": [...]}``, losslog's result types
-    ``{"$c": name, ...fields}``, and a dict whose keys could be mistaken for those markers a list
+    ``{"$c": name, ...fields}``, a warning that counts dropped values ``{"$w": [text, count]}``,
+    and a dict whose keys could be mistaken for those markers a list
     of pairs under ``"$d"``. Anything else (numpy scalars, paths ...) is ``Uncacheable``.
     """
-    if value is None or isinstance(value, (bool, str)) or type(value) in (int, float):
+    if value is None or type(value) in (bool, str, int, float):
         return value
+    if isinstance(value, CountedWarning):
+        return {"$w": [str(value), value.dropped]}
     if isinstance(value, tuple):
         return {"$t": [encode(v) for v in value]}
     if isinstance(value, list):
@@ -348,6 +352,11 @@ class _Decoder:
             if len(obj) != 1 or not isinstance(items, list):
                 raise ValueError("bad tuple in the cache")
             return tuple(items)
+        if "$w" in obj:
+            text, dropped = obj["$w"]
+            if len(obj) != 1 or not isinstance(text, str) or type(dropped) is not int:
+                raise ValueError("bad warning in the cache")
+            return CountedWarning(text, dropped)
         if "$d" in obj:
             pairs = obj["$d"]
             if len(obj) != 1 or not isinstance(pairs, list):

@@ -8,10 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from losslog.analysis import AnalysisOptions
@@ -20,9 +17,7 @@ from losslog.cli import app
 from losslog.engine import SerialEngine, choose_engine
 from losslog.engine.batch import analyze_paths
 from losslog.engine.local import ProcessPoolEngine
-from losslog.readers.base import numeric_cells
 from losslog.readers.discover import discover, list_sources
-from losslog.readers.wide_csv import parse_cells
 from losslog.report import build_report
 from tests.conftest import curve_rows, keras_csv_text
 
@@ -158,53 +153,6 @@ def test_compare_output_is_the_one_before_the_engine(tmp_path: Path) -> None:
         expected = renderer.render(comparison, RenderContext())
         result = runner.invoke(app, ["compare", "-f", renderer.name, "--jobs", "2", str(root)])
         assert result.stdout == expected, renderer.name
-
-
-CELLS = (
-    st.sampled_from(
-        [
-            "",
-            " ",
-            "NA",
-            "na",
-            "nan",
-            "NaN",
-            "-inf",
-            "Infinity",
-            "-0",
-            "0",
-            "1.5",
-            " 2 ",
-            "1e3",
-            "abc",
-            "1,5",
-            "0x10",
-            "١٢",
-            "None",
-            "null",
-            "<NA>",
-            "+nan",
-            ".5",
-            "5.",
-            "1e500",
-            "-1.25e-7",
-            "12345678901234567890",
-            "1_0",
-            "-",
-        ]
-    )
-    | st.floats(allow_nan=True, allow_infinity=True).map(repr)
-    | st.integers(-(10**20), 10**20).map(str)
-)
-
-
-@given(st.lists(CELLS, max_size=12))
-def test_fast_cells_are_numeric_cells(cells: list[str]) -> None:
-    values, present = parse_cells(cells)
-    ref_values, ref_present = numeric_cells(pd.Series(cells, dtype=object))
-    assert present.tolist() == ref_present.tolist()
-    assert np.array_equal(values, ref_values, equal_nan=True)
-    assert np.signbit(values[~np.isnan(values)]).tolist() == np.signbit(ref_values[~np.isnan(ref_values)]).tolist()
 
 
 def _spark_reference(values: np.ndarray, width: int = 40) -> list[float]:

@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 from losslog.errors import InputError, LossLogError, ParseError
 from losslog.model import Run
-from losslog.readers import registry
+from losslog.readers import log_names, registry
 from losslog.readers.base import Reader, make_probe
 from losslog.readers.settings import trainer_monitor
+from losslog.readers.text import looks_binary
 
 #: File names that say nothing about the run: such a run is named after its folder instead.
 GENERIC_NAMES = frozenset(
@@ -37,6 +38,9 @@ GENERIC_NAMES = frozenset(
         "losses.csv",
     }
 )
+#: How deep a walk goes below the folder given: deeper is an error, never an endless walk.
+MAX_WALK_DEPTH = 64
+
 _SKIP_DIRS = re.compile(r"^(\..*|__pycache__|node_modules|site-packages)$")
 _HF_CHECKPOINT = re.compile(r"^checkpoint-\d+$")
 R = TypeVar("R")
@@ -48,6 +52,8 @@ class Discovery:
     errors: list[LossLogError] = field(default_factory=list)
     #: files seen while walking a folder that no reader claimed (shown with --verbose)
     ignored: list[Path] = field(default_factory=list)
+    #: real paths already walked or read: a symlink loop or a second link to a log counts once
+    seen: set[str] = field(default_factory=set, repr=False)
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,8 @@ class Listing:
     always gave, in the same order."""
 
     items: list[ListItem] = field(default_factory=list)
+    #: real paths already walked or listed: a symlink loop or a second link to a log counts once
+    seen: set[str] = field(default_factory=set, repr=False)
 
     @property
     def ignored(self) -> list[Path]:
@@ -120,15 +128,18 @@ def read_source(source: Source, keep_all: bool, raise_unexpected: bool) -> Disco
     """Read one listed source into its named runs, or the error that stopped it."""
     out = Discovery()
     if source.reader:
-        reader: Reader | None = registry.get(source.reader)
+        reader = registry.get(source.reader)
     else:
         try:
-            reader = registry.best_reader(make_probe(source.path))
-        except OSError:
-            reader = None
-    if reader is None:
-        out.ignored.append(source.path)
-        return out
+            probe = make_probe(source.path)
+            sniffed = registry.best_reader(probe)
+        except OSError as exc:
+            _unread_file(source.path, f"cannot read: {exc.strerror or exc}", out)
+            return out
+        if sniffed is None:
+            _unread_file(source.path, None, out, binary=looks_binary(probe.head))
+            return out
+        reader = sniffed
     _read_one(source.path, reader, source.base, keep_all, out, raise_unexpected)
     return out
 
@@ -174,12 +185,45 @@ def _check_file(path: Path) -> None:
         raise InputError("empty file", path)
 
 
+def _first_visit(path: Path, out: Discovery | Listing) -> bool:
+    """True the first time a real path is met in this discovery (symlinks resolved)."""
+    real = os.path.realpath(path)
+    if real in out.seen:
+        return False
+    out.seen.add(real)
+    return True
+
+
+def _unread_file(path: Path, problem: str | None, out: Discovery | Listing, binary: bool = False) -> None:
+    """A walked file no reader took: an input error when it carries a log's name (or a text log's
+    suffix over binary data) or could not be opened (``problem`` says why), quietly skipped only
+    when it plainly is no log."""
+    name = path.name
+    error: InputError | None = None
+    if problem is not None and not log_names.plainly_not_a_log(name):
+        error = InputError(problem, path)
+    elif problem is None and log_names.corrupt_log(name, binary):
+        error = InputError("named like a training log, but not one losslog can read (corrupt or binary data?)", path)
+    if isinstance(out, Listing):
+        out.items.append(error if error is not None else _Ignored(path))
+    elif error is not None:
+        out.errors.append(error)
+    else:
+        out.ignored.append(path)
+
+
 def _walk(
     folder: Path,
     root: Path,
     forced: Reader | None,
     out: Listing,
+    depth: int = 0,
 ) -> None:
+    if not _first_visit(folder, out):
+        return  # a symlink loop, or a second link to a folder already walked
+    if depth > MAX_WALK_DEPTH:
+        out.items.append(InputError(f"folders nested deeper than {MAX_WALK_DEPTH} levels; not walked", folder))
+        return
     rel = os.path.relpath(folder, root)
     probe = make_probe(folder)
     dir_reader = forced if forced is not None and forced.reads_dirs else registry.best_reader(probe)
@@ -193,34 +237,44 @@ def _walk(
         out.items.append(Source(folder, dir_reader.name, base))
         return
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        # links after real entries: a log reached both ways is read once, under its real name
+        entries = sorted(os.scandir(folder), key=lambda e: (e.is_symlink(), e.name))
     except OSError as exc:
         out.items.append(InputError(f"cannot list folder: {exc.strerror}", folder))
         return
     has_trainer_state = any(e.name == "trainer_state.json" for e in entries)
     # Hugging Face copies the whole history into every checkpoint-N/: without a top-level
     # trainer_state.json, the newest checkpoint holds the longest history and stands for the run.
-    checkpoints = [e for e in entries if _HF_CHECKPOINT.match(e.name) and e.is_dir()]
+    checkpoints = [e for e in entries if _HF_CHECKPOINT.match(e.name) and _is_dir(e)]
     newest_checkpoint = max(checkpoints, key=lambda e: int(e.name.split("-")[1])).name if checkpoints else None
     for entry in entries:
         path = Path(entry.path)
-        if entry.is_dir(follow_symlinks=True):
+        if _is_dir(entry):
             if _SKIP_DIRS.match(entry.name):
                 continue
             if _HF_CHECKPOINT.match(entry.name) and (has_trainer_state or entry.name != newest_checkpoint):
                 # Hugging Face copies the same history into every checkpoint-N/: count it once.
                 out.items.append(_Ignored(path))
                 continue
-            _walk(path, root, forced, out)
+            _walk(path, root, forced, out, depth + 1)
             continue
-        if not entry.is_file(follow_symlinks=True) or entry.name.startswith("."):
+        if entry.name.startswith("."):
+            continue
+        if log_names.plainly_not_a_log(entry.name):
+            out.items.append(_Ignored(path))  # a README, a picture, code: never sniffed
             continue
         try:
-            if entry.stat().st_size == 0:
-                out.items.append(_Ignored(path))
+            if not entry.is_file(follow_symlinks=True):
+                if entry.is_symlink() and log_names.carries_log_name(entry.name):
+                    _unread_file(path, "a link to nothing (dangling symlink, or a link loop)", out)
                 continue
-        except OSError:
-            out.items.append(_Ignored(path))
+            if not _first_visit(path, out):
+                continue  # the same file through another link: read once
+            if entry.stat().st_size == 0:
+                _unread_file(path, "empty file" if log_names.carries_log_name(entry.name) else None, out)
+                continue
+        except OSError as exc:
+            _unread_file(path, f"cannot read: {exc.strerror or exc}", out)
             continue
         # Which reader claims the file is decided when it is read (``read_source``): sniffing
         # parses the head of every text file, the costliest part of a walk.
@@ -230,6 +284,13 @@ def _walk(
         if base == "":
             base = root.resolve().name
         out.items.append(Source(path, reader_name, base))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=True)
+    except OSError:
+        return False
 
 
 def list_sources(paths: Iterable[Path], fmt: str | None = None) -> Listing:
@@ -245,6 +306,7 @@ def list_sources(paths: Iterable[Path], fmt: str | None = None) -> Listing:
             if not path.exists():
                 raise InputError("no such file or directory", path)
             if path.is_dir():
+                out.seen.clear()  # each folder given is walked whole, even if it was walked before
                 out.items.append(_FolderStart(path))
                 _walk(path, path, forced, out)
                 out.items.append(_FolderEnd(path))
