@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -198,3 +199,12 @@ def test_run_points_from_arrays_equal_those_from_the_frame() -> None:
             assert np.array_equal(getattr(a, col), getattr(b, col), equal_nan=True)
         checked += 1
     assert checked > 50
+
+
+def test_a_few_big_runs_get_a_pool() -> None:
+    from losslog.engine.base import POOL_BYTES
+
+    assert isinstance(choose_engine(5, total_bytes=POOL_BYTES // 2), SerialEngine)
+    pool = choose_engine(5, total_bytes=POOL_BYTES)
+    assert isinstance(pool, ProcessPoolEngine) or len(os.sched_getaffinity(0)) < 2
+    pool.close()

@@ -9,8 +9,10 @@ from typing import Protocol, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: below this many runs a process pool costs more to start than it saves
+#: below this many runs a process pool costs more to start than it saves ...
 POOL_THRESHOLD = 50
+#: ... unless they are big: this much log data pays for the pool with a handful of runs
+POOL_BYTES = 16 * 1024 * 1024
 
 
 class Engine(Protocol):
@@ -48,8 +50,9 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def choose_engine(n_items: int, jobs: int | None = None) -> Engine:
-    """Serial for few runs or one core, a process pool when there are enough runs to pay its start.
+def choose_engine(n_items: int, jobs: int | None = None, total_bytes: int = 0) -> Engine:
+    """Serial for few runs or one core, a process pool when there is enough work to pay its start:
+    more than ``POOL_THRESHOLD`` runs, or a few runs holding ``POOL_BYTES`` of logs between them.
 
     ``jobs``: None chooses; 1 forces serial; N > 1 forces a pool of N workers (``--jobs``).
     """
@@ -58,7 +61,8 @@ def choose_engine(n_items: int, jobs: int | None = None) -> Engine:
     if jobs == 1:
         return SerialEngine()
     workers = jobs if jobs is not None else available_cores()
-    if jobs is None and (workers < 2 or n_items <= POOL_THRESHOLD):
+    enough = n_items > POOL_THRESHOLD or (n_items >= 4 and total_bytes >= POOL_BYTES)
+    if jobs is None and (workers < 2 or not enough):
         return SerialEngine()
     from losslog.engine.local import ProcessPoolEngine
 

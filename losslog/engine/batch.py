@@ -78,7 +78,7 @@ def _run(
     jobs: int | None,
     on_done: Callable[[RunResult], None] | None,
 ) -> list[RunResult]:
-    from losslog.engine.base import choose_engine
+    from losslog.engine.base import POOL_THRESHOLD, choose_engine
 
     found: list[RunResult | None] = [cache.get(t) if cache else None for t in tasks]
     missing = [i for i, r in enumerate(found) if r is None]
@@ -88,7 +88,8 @@ def _run(
                 on_done(r)
     if missing:
         own = engine is None
-        eng = engine if engine is not None else choose_engine(len(missing), jobs)
+        size = _bytes([tasks[i] for i in missing]) if jobs is None and 4 <= len(missing) <= POOL_THRESHOLD else 0
+        eng = engine if engine is not None else choose_engine(len(missing), jobs, size)
         try:
             for i, result in zip(missing, eng.map(analyze_source, [tasks[i] for i in missing])):
                 found[i] = result
@@ -144,3 +145,24 @@ def gather(listing: Listing, results: Iterable[RunResult], options: AnalysisOpti
 
 def _counts(result: RunResult) -> tuple[int, int]:
     return len(result.runs), len(result.errors)
+
+
+def _bytes(tasks: list[RunTask], limit: int = 1 << 30) -> int:
+    """Roughly how much log data the tasks hold (files, and the files of a folder and its
+    sub-folders), to tell a few big runs worth a process pool from a few small ones."""
+    import os
+
+    total = 0
+    for task in tasks:
+        path = task.source.path
+        try:
+            if path.is_dir():
+                for dirpath, _, files in os.walk(path):
+                    total += sum(os.stat(os.path.join(dirpath, f)).st_size for f in files)
+            else:
+                total += path.stat().st_size
+        except OSError:
+            continue
+        if total >= limit:
+            break
+    return total
