@@ -109,6 +109,7 @@ class RunCache:
             task.mode,
             task.keep_all,
             task.extremes,
+            task.raise_unexpected,  # --traceback must meet a reader's bug, not its cached message
             repr(task.options),
         ]
         return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
@@ -118,9 +119,9 @@ class RunCache:
         if self._db is not None or self._broken:
             return self._db
         path = self.folder / _FILE
-        if not create and not path.exists():
-            return None
         try:
+            if not create and not path.exists():
+                return None
             self.folder.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, timeout=5.0)
             db.execute(
@@ -128,7 +129,7 @@ class RunCache:
                 "size INTEGER NOT NULL, used REAL NOT NULL)"
             )
             self._db = db
-        except sqlite3.Error:
+        except (OSError, sqlite3.Error):
             self._broken = True  # a cache that cannot be opened is no cache, never a failure
         return self._db
 
@@ -139,7 +140,7 @@ class RunCache:
             return None
         try:
             row = db.execute("SELECT value FROM runs WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
+        except (OSError, sqlite3.Error):
             return None
         if row is None:
             return None
@@ -180,8 +181,8 @@ class RunCache:
             self._pending.clear()
             self._hits.clear()
             self._evict(db)
-        except sqlite3.Error:
-            pass
+        except (OSError, sqlite3.Error):
+            pass  # not written: the next run reads those runs again
 
     def _evict(self, db: sqlite3.Connection) -> None:
         total = db.execute("SELECT COALESCE(SUM(size), 0) FROM runs").fetchone()[0]
@@ -203,7 +204,7 @@ class RunCache:
         db = self._connect(create=False)
         entries, size = (0, 0)
         if db is not None:
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(OSError, sqlite3.Error):
                 entries, size = db.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM runs").fetchone()
         return CacheInfo(self.folder, int(entries), int(size), self.max_bytes)
 
@@ -212,8 +213,14 @@ class RunCache:
         entries = self.info().entries
         self.close()
         for name in (_FILE, _FILE + "-journal", _FILE + "-wal"):
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 (self.folder / name).unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                from losslog.errors import InputError
+
+                raise InputError(f"cannot remove the run cache: {exc.strerror or exc}", self.folder / name) from exc
         return entries
 
     def close(self) -> None:
