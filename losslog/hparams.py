@@ -22,10 +22,10 @@ import ast
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 Scalar = int | float | str | bool | None
 
@@ -41,6 +41,8 @@ HYDRA_LEVELS_UP = 4
 #: how many of the run folder's path components are searched for ``key=value`` pieces
 NAME_LEVELS = 6
 _NESTING = 20
+#: tensorboardX hparams session folders read per run (each add_hparams call makes one)
+MAX_SESSIONS = 10
 
 
 class RunLike(Protocol):
@@ -54,6 +56,9 @@ class RunLike(Protocol):
     def format(self) -> str: ...
     @property
     def meta(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=RunLike)
 
 
 @dataclass
@@ -397,6 +402,7 @@ def from_mmengine(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, 
     return flatten(parse_python_config(text))
 
 
+_TIMESTAMP_DIR = re.compile(r"^\d{9,11}\.\d+$")
 _PIECE_SPLIT = re.compile(r"[,;&]")
 _KEY_RE = re.compile(r"^[A-Za-z_][\w.\-/]*$")
 
@@ -426,6 +432,30 @@ def from_folder_names(run: RunLike, folder: Path, warnings: list[str]) -> dict[s
     return out
 
 
+def from_tensorboard_sessions(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, Scalar]:
+    """The HParams data of tensorboardX ``add_hparams`` session folders under a TensorBoard run
+    folder (``<run>/<time.time()>/events.out.tfevents.*``), the latest session winning."""
+    if not run.format.startswith("tensorboard") or not Path(run.source).is_dir():
+        return {}
+    from losslog.readers.tensorboard import event_files
+    from losslog.readers.tfevents import read_file
+
+    out: dict[str, Scalar] = {}
+    try:
+        children = sorted(p for p in folder.iterdir() if _TIMESTAMP_DIR.match(p.name) and p.is_dir())
+    except OSError:
+        return {}
+    for child in children[-MAX_SESSIONS:]:
+        for file in event_files(child):
+            if not _small_file(file, warnings):
+                continue
+            try:
+                out.update(flatten(read_file(file).hparams))
+            except Exception as exc:  # a damaged session file costs its hyperparameters only
+                warnings.append(f"{file}: HParams data not read ({exc})")
+    return out
+
+
 #: in order: a later source overrides an earlier one for the same key
 SOURCES: tuple[Callable[[RunLike, Path, list[str]], dict[str, Scalar]], ...] = (
     from_folder_names,
@@ -436,6 +466,7 @@ SOURCES: tuple[Callable[[RunLike, Path, list[str]], dict[str, Scalar]], ...] = (
     from_ultralytics,
     from_lightning,
     from_mlflow,
+    from_tensorboard_sessions,
     from_meta,
     from_hydra,
 )
@@ -486,3 +517,18 @@ def _hashable(value: object) -> object:
     if isinstance(value, bool):
         return ("bool", value)  # True is not 1 here
     return value
+
+
+def is_hparams_session(run: RunLike) -> bool:
+    """tensorboardX's ``add_hparams`` writes the hyperparameters (and its ``metric_dict``) in a
+    new writer under the run's folder, named by the time (``runs/lr=0.1/1700000000.123/``)."""
+    source = Path(run.source)
+    return run.format.startswith("tensorboard") and bool(_TIMESTAMP_DIR.match(source.name)) and "hparams" in run.meta
+
+
+def fold_hparams_sessions(runs: Sequence[R]) -> list[R]:
+    """The runs without tensorboardX ``add_hparams`` session folders whose run is also there: the
+    session's only points are the ``metric_dict`` summary, and its hyperparameters are the run's
+    (``from_tensorboard_sessions`` reads them for the run). A session without its run is kept."""
+    sources = {str(Path(r.source)) for r in runs}
+    return [r for r in runs if not (is_hparams_session(r) and str(Path(r.source).parent) in sources)]
