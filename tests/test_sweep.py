@@ -8,6 +8,11 @@ import csv
 import io
 import json
 import math
+import os
+import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -338,3 +343,40 @@ def test_a_run_without_the_monitor_keeps_its_hparams(tmp_path: Path) -> None:
     rows = {r["run"]: r for r in table.rows()}
     assert rows["lr=0.2"]["best"] is None and rows["lr=0.2"]["hp.lr"] == 0.2 and rows["lr=0.2"]["rank"] is None
     assert math.isfinite(rows["lr=0.1"]["best"])
+
+
+# --------------------------------------------------------------------------------------------
+# The README section: its sweep is made, its commands print what it shows, its API example runs
+
+REPO = Path(__file__).resolve().parent.parent
+_FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+def test_the_readme_sweep_section_is_true(tmp_path: Path) -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Comparing a sweep") :]
+    section = section[: section.index("\n## ", 1)]
+    blocks = _FENCE.findall(section)
+    make, example = [body for kind, body in blocks if kind == "python"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run([sys.executable, "-c", make], check=True, cwd=tmp_path, env=env)
+    shown = [body for kind, body in blocks if kind == "text" and body.startswith("$ losslog ")]
+    assert len(shown) == 2
+    for body in shown:
+        command, _, expected = body.partition("\n")
+        args = shlex.split(command[2:])[1:]
+        done = subprocess.run(
+            [sys.executable, "-m", "losslog", *args], capture_output=True, text=True, cwd=tmp_path, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        got = [ln.rstrip() for ln in done.stdout.rstrip("\n").splitlines()]
+        assert got == expected.rstrip("\n").splitlines(), done.stdout
+    done = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    promised = re.findall(r"#\s*→\s*(.+)$", example, re.MULTILINE)
+    assert len(promised) == 3
+    lines = [ln.strip() for ln in done.stdout.splitlines()]
+    for expected in promised:
+        assert expected.strip() in lines, (expected, done.stdout)
+    table_lines = [ln[1:].strip() for ln in example.splitlines() if ln.startswith("#  ")]
+    assert table_lines and all(t in lines for t in table_lines), done.stdout
