@@ -186,7 +186,8 @@ def sweep(
     runs = fold_hparams_sessions(runs)
     analyses = [_analyze(run, options_for(run, opts)) for run in runs]
     board = rank_runs(analyses, opts.monitor, opts.mode)
-    found = [hparams_for(run) for run in runs]
+    listings: dict[str, frozenset[str]] = {}  # folder listings shared by the runs
+    found = [hparams_for(run, listings) for run in runs]
     table = build_sweep(board, analyses, {a.name: h.values for a, h in zip(analyses, found)}, spec)
     table.warnings.extend(dict.fromkeys(w for h in found for w in h.warnings))
     return table

@@ -12,17 +12,21 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import losslog
 from losslog.hparams import (
     MAX_KEYS,
     MAX_VALUE_CHARS,
+    NOT_SIMPLE,
     flatten,
     hparams_for,
     parse_folder_name,
     parse_override,
     parse_python_config,
     parse_text_value,
+    simple_yaml,
     unwrap_wandb,
 )
 from losslog.readers.discover import discover
@@ -398,3 +402,104 @@ def test_side_files_that_are_not_mappings_give_nothing(tmp_path: Path, text: str
     keras_log(tmp_path / "run" / "training.log")
     (tmp_path / "run" / "params.yaml").write_text(text)
     assert hparams_for(losslog.read(tmp_path)[0]).values == {}
+
+
+# --------------------------------------------------------------------------------------------
+# The fast reader of plain YAML agrees with PyYAML's safe loader wherever it answers
+
+_WORDS = [
+    "adam",
+    "0.01",
+    "1.0e-04",
+    "1e-4",
+    "01",
+    "0",
+    "-0",
+    "-3",
+    "+3",
+    "0x1F",
+    "1_000",
+    ".5",
+    "3.",
+    "yes",
+    "Yes",
+    "yEs",
+    "YES",
+    "on",
+    "Off",
+    "y",
+    "n",
+    "~",
+    "null",
+    "Null",
+    "nULL",
+    "true",
+    "2024-01-01",
+    "a=b",
+    "~old",
+    "+x=3",
+    "x y",
+    "'q'",
+    '"q"',
+    "1:30",
+    "=",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "a#b",
+    "a #b",
+    "[1, 2]",
+    "{a: 1}",
+    "&a x",
+    "*a",
+    "!!str 3",
+    "|",
+    ">",
+    "@x",
+    "`x",
+    "%x",
+    "a: b",
+    "é",
+    "tab\there",
+]
+_KEYS = ["lr", "seed", "model", "a.b", "on", "null", "yes", "x-y", "1", "_k", "<<", "a b"]
+_LINE = st.one_of(
+    st.tuples(st.sampled_from([0, 0, 2, 4, 3]), st.sampled_from(_KEYS), st.none() | st.sampled_from(_WORDS)).map(
+        lambda t: " " * t[0] + t[1] + ":" + ("" if t[2] is None else " " + t[2])
+    ),
+    st.tuples(st.sampled_from([0, 0, 2]), st.sampled_from(_WORDS)).map(lambda t: " " * t[0] + "- " + t[1]),
+    st.sampled_from(["", "# a comment", "---", "  "]),
+)
+
+
+def _same(a: object, b: object) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        assert isinstance(b, dict)
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        assert isinstance(b, list)
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_LINE, max_size=8))
+def test_simple_yaml_agrees_with_pyyaml(lines: list[str]) -> None:
+    import yaml
+
+    text = "\n".join(lines) + "\n"
+    fast = simple_yaml(text)
+    if fast is NOT_SIMPLE:
+        return
+    assert _same(fast, yaml.safe_load(text)), (text, fast)
+
+
+def test_simple_yaml_reads_the_tools_files() -> None:
+    lightning = "hidden: 16\nlr: 0.01\n"
+    ultralytics = "task: detect\nmode: train\nmodel: yolo11n.pt\nepochs: 6\nbatch: 16\nlr0: 0.01\namp: true\n"
+    overrides = "- optimizer=adam\n- optimizer.lr=0.1\n- +trainer.seed=3\n"
+    hydra = "optimizer:\n  name: adam\n  lr: 0.1\ntrainer:\n  epochs: 12\n"
+    for text in (lightning, ultralytics, overrides, hydra):
+        assert simple_yaml(text) is not NOT_SIMPLE, text

@@ -162,8 +162,9 @@ def sweep_table(board: Any, rep: Report, spec: Any) -> SweepTable:
 
     hparams = {}
     warnings: list[str] = []
+    listings: dict[str, frozenset[str]] = {}  # folder listings shared by the runs
     for analysis in rep.runs:
-        found = hparams_for(analysis)
+        found = hparams_for(analysis, listings)
         hparams[analysis.name] = found.values
         warnings.extend(found.warnings)
     unique = list(dict.fromkeys(warnings))
