@@ -228,6 +228,8 @@ def simple_yaml(text: str) -> Any:
             p_indent, p_parent, p_key = pending
             pending = None
             if indent > p_indent:
+                if len(stack) > _NESTING:
+                    return NOT_SIMPLE  # deep nesting: the bounded loader's limits apply
                 child: dict[str, Any] = {}
                 p_parent[p_key] = child
                 stack.append((indent, child))

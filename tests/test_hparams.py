@@ -503,3 +503,10 @@ def test_simple_yaml_reads_the_tools_files() -> None:
     hydra = "optimizer:\n  name: adam\n  lr: 0.1\ntrainer:\n  epochs: 12\n"
     for text in (lightning, ultralytics, overrides, hydra):
         assert simple_yaml(text) is not NOT_SIMPLE, text
+
+
+def test_simple_yaml_leaves_deep_nesting_to_the_bounded_loader() -> None:
+    deep = "".join(" " * i + f"k{i}:\n" for i in range(40)) + " " * 40 + "v: 1\n"
+    assert simple_yaml(deep) is NOT_SIMPLE
+    shallow = "".join(" " * i + f"k{i}:\n" for i in range(5)) + " " * 5 + "v: 1\n"
+    assert simple_yaml(shallow) == {"k0": {"k1": {"k2": {"k3": {"k4": {"v": 1}}}}}}
