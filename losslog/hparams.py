@@ -338,8 +338,9 @@ def from_huggingface(run: RunLike, here: Here, warnings: list[str]) -> dict[str,
     (``training_args.bin`` is a pickle: never loaded.)"""
     out: dict[str, Scalar] = {}
     config = run.meta.get("config")
-    if config is None and run.format == "huggingface" and here.file("config.json"):
-        config = load_json(here.path / "config.json", warnings)
+    if config is None and run.format == "huggingface":
+        path = here.file("config.json") or _last_checkpoint_file(here, "config.json")
+        config = load_json(path, warnings) if path is not None else None
     out.update(flatten(_mapping(config)))
     args = here.file("training_args.json")
     if args is not None:
@@ -349,6 +350,17 @@ def from_huggingface(run: RunLike, here: Here, warnings: list[str]) -> dict[str,
         trial = _mapping(load_json(Path(run.source), warnings)).get("trial_params")
     out.update(flatten(_mapping(trial)))
     return out
+
+
+def _last_checkpoint_file(here: Here, name: str) -> Path | None:
+    """``checkpoint-<N>/<name>`` of the highest N: the Trainer saves the model config there
+    during training, and beside ``trainer_state.json`` only when the model is saved at the end."""
+    steps = [int(n[11:]) for n in here.names if n.startswith("checkpoint-") and n[11:].isdigit()]
+    for step in sorted(steps, reverse=True)[:3]:
+        folder = here.path / f"checkpoint-{step}"
+        if name in here.listing(folder):
+            return folder / name
+    return None
 
 
 def from_mlflow(run: RunLike, here: Here, warnings: list[str]) -> dict[str, Scalar]:

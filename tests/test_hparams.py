@@ -510,3 +510,13 @@ def test_simple_yaml_leaves_deep_nesting_to_the_bounded_loader() -> None:
     assert simple_yaml(deep) is NOT_SIMPLE
     shallow = "".join(" " * i + f"k{i}:\n" for i in range(5)) + " " * 5 + "v: 1\n"
     assert simple_yaml(shallow) == {"k0": {"k1": {"k2": {"k3": {"k4": {"v": 1}}}}}}
+
+
+def test_huggingface_config_from_the_last_checkpoint(tmp_path: Path) -> None:
+    hf_sweep(tmp_path)
+    for step, size in ((20, 8), (30, 16)):  # the output folder has no config.json until save_model
+        (tmp_path / "run-0" / f"checkpoint-{step}").mkdir()
+        (tmp_path / "run-0" / f"checkpoint-{step}" / "config.json").write_text(json.dumps({"hidden_size": size}))
+    (tmp_path / "run-0" / "config.json").unlink()
+    run = next(r for r in losslog.read(tmp_path) if r.name == "run-0")
+    assert hparams_for(run).values["hidden_size"] == 16
