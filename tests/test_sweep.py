@@ -380,3 +380,30 @@ def test_the_readme_sweep_section_is_true(tmp_path: Path) -> None:
         assert expected.strip() in lines, (expected, done.stdout)
     table_lines = [ln[1:].strip() for ln in example.splitlines() if ln.startswith("#  ")]
     assert table_lines and all(t in lines for t in table_lines), done.stdout
+
+
+def test_a_wide_table_is_printed_whole(tmp_path: Path) -> None:
+    for i in range(3):
+        run = tmp_path / f"r{i}"
+        write_run(run / "training.log", 0.3 + i / 10)
+        (run / "params.yaml").write_text("".join(f"a_rather_long_parameter_name_{k}: {k + i}\n" for k in range(12)))
+    text = runner.invoke(app, ["compare", str(tmp_path)]).stdout
+    header = text.splitlines()[1]
+    assert all(f"a_rather_long_parameter_name_{k}" in header for k in range(12)) and "…" not in text
+
+
+def test_plot_draws_the_tables_runs(grid: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from losslog.render import chart
+
+    drawn: list[list[str]] = []
+    real = chart.chart_inputs
+
+    def spy(runs: Any, ranked: Any, options: Any) -> Any:
+        drawn.append([a.name for a in ranked])
+        return real(runs, ranked, options)
+
+    monkeypatch.setattr(chart, "chart_inputs", spy)
+    out = tmp_path / "c.png"
+    result = runner.invoke(app, ["compare", str(grid), "--where", "lr==0.01", "--top", "2", "--plot", str(out)])
+    assert result.exit_code == 0, result.output
+    assert drawn == [["lr=0.01,seed=0", "lr=0.01,seed=3"]] and out.stat().st_size > 0

@@ -136,14 +136,16 @@ def compare(
     board = rank_runs(rep.runs, options.monitor, options.mode)
     table = sweep_table(board, rep, spec)
     emit(renderer, Comparison(board, rep, table), RenderContext(output=output, raw_csv=raw_csv))
-    if plot is not None and rep.runs:
+    if plot is not None and len(table.frame):
         from losslog.render import chart
 
         by_name = {a.name: a for a in rep.runs}
-        ranked = [by_name[n] for n in board.order]
+        standings = {s.name: s for s in board.standings}
+        shown = [standings[n] for n in table.frame["run"]]  # the table's runs, in its order
+        ranked = [by_name[s.name] for s in shown]
         inputs = chart.chart_inputs(found.runs, ranked, options)
-        names = chart.short_names([s.name for s in board.standings], 30 if len(ranked) <= 4 else 22)
-        titles = tuple(f"#{s.rank} {n}" if s.rank is not None else f"– {n}" for s, n in zip(board.standings, names))
+        names = chart.short_names([s.name for s in shown], 30 if len(ranked) <= 4 else 22)
+        titles = tuple(f"#{s.rank} {n}" if s.rank is not None else f"– {n}" for s, n in zip(shown, names))
         opts = chart.ChartOptions(
             smooth=options.smooth,
             title=f"ranked by {board.metric} ({direction(board.goal)})",
