@@ -318,6 +318,8 @@ def from_meta(run: RunLike, here: Here, warnings: list[str]) -> dict[str, Scalar
     hp = run.meta.get("hparams")
     if not isinstance(hp, Mapping):
         return {}
+    if run.format.startswith("tensorboard"):  # a protobuf map: its order means nothing
+        hp = dict(sorted(hp.items(), key=lambda kv: str(kv[0])))
     flat = flatten(hp)
     if run.format == "mlflow":  # MLflow stores every param as text
         flat = {k: parse_text_value(v) if isinstance(v, str) else v for k, v in flat.items()}
@@ -580,7 +582,8 @@ def from_tensorboard_sessions(run: RunLike, here: Here, warnings: list[str]) -> 
             if not _small_file(file, warnings):
                 continue
             try:
-                out.update(flatten(read_file(file).hparams))
+                found = read_file(file).hparams  # a protobuf map: sorted, its order means nothing
+                out.update(flatten(dict(sorted(found.items()))))
             except Exception as exc:  # a damaged session file costs its hyperparameters only
                 warnings.append(f"{file}: HParams data not read ({exc})")
     return out
@@ -629,7 +632,7 @@ def hparams_for(run: RunLike, cache: dict[str, frozenset[str]] | None = None) ->
 
 def varying_keys(rows: Iterable[Mapping[str, Scalar]]) -> list[str]:
     """Keys whose values differ across the rows (a key missing from some rows varies too), in
-    first-seen order."""
+    first-seen order. ``1`` and ``1.0`` are one value, ``True`` and ``1`` two, NaN equals NaN."""
     rows = list(rows)
     keys: dict[str, None] = {}
     for r in rows:
@@ -637,9 +640,15 @@ def varying_keys(rows: Iterable[Mapping[str, Scalar]]) -> list[str]:
     out = []
     missing = object()
     for k in keys:
-        seen = {_hashable(r.get(k, missing)) for r in rows}
-        if len(seen) > 1:
-            out.append(k)
+        first = rows[0].get(k, missing)
+        kind, key = type(first), _hashable(first)
+        for r in rows[1:]:
+            v = r.get(k, missing)
+            if v is first or (type(v) is kind and v == first):
+                continue  # the common case: the same value again
+            if _hashable(v) != key:
+                out.append(k)
+                break
     return out
 
 

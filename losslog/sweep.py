@@ -348,10 +348,11 @@ def build_sweep(
         cut = len(rows) - spec.top
         rows = rows[: spec.top]
 
-    columns = list(BASE_COLUMNS) + list(extra) + hp_columns
-    frame = pd.DataFrame(rows, columns=columns)
-    for col in hp_columns:  # hp cells keep their Python types (int stays int, None stays None)
-        frame[col] = pd.Series([r.get(col) for r in rows], dtype=object, index=frame.index)
+    frame = pd.DataFrame(rows, columns=list(BASE_COLUMNS) + list(extra))
+    if hp_columns:  # built at once (not column by column); cells keep their Python types
+        cells = [[r[c] for c in hp_columns] for r in rows]
+        hp_frame = pd.DataFrame(cells, columns=hp_columns, index=frame.index, dtype=object)
+        frame = pd.concat([frame, hp_frame], axis=1)
     group_cols = list(group_by or []) + list(GROUP_COLUMNS)
     groups_frame = pd.DataFrame(groups, columns=group_cols)
     if shown_cols is not None:
