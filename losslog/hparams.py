@@ -630,25 +630,30 @@ def hparams_for(run: RunLike, cache: dict[str, frozenset[str]] | None = None) ->
     return HParams(values, warnings)
 
 
-def varying_keys(rows: Iterable[Mapping[str, Scalar]]) -> list[str]:
-    """Keys whose values differ across the rows (a key missing from some rows varies too), in
-    first-seen order. ``1`` and ``1.0`` are one value, ``True`` and ``1`` two, NaN equals NaN."""
+def varying_keys(rows: Iterable[Mapping[str, Any]], keys: Iterable[str] | None = None) -> list[str]:
+    """Keys (all the rows', or ``keys``) whose values differ across the rows (a key missing from
+    some rows varies too), in order. ``1`` and ``1.0`` are one value, ``True`` and ``1`` two, NaN
+    equals NaN."""
     rows = list(rows)
-    keys: dict[str, None] = {}
-    for r in rows:
-        keys.update(dict.fromkeys(r))
+    if not rows:
+        return []
+    if keys is None:
+        seen: dict[str, None] = {}
+        for r in rows:
+            seen.update(dict.fromkeys(r))
+        keys = seen
     out = []
     missing = object()
     for k in keys:
-        first = rows[0].get(k, missing)
-        kind, key = type(first), _hashable(first)
-        for r in rows[1:]:
-            v = r.get(k, missing)
-            if v is first or (type(v) is kind and v == first):
-                continue  # the common case: the same value again
-            if _hashable(v) != key:
-                out.append(k)
-                break
+        values = [r.get(k, missing) for r in rows]
+        try:
+            if len(set(values)) == 1 and len({type(v) for v in values}) == 1:
+                continue  # the common case, decided in C: one value throughout
+        except TypeError:  # an unhashable value: compare one by one
+            pass
+        first = _hashable(values[0])
+        if any(_hashable(v) != first for v in values):
+            out.append(k)
     return out
 
 

@@ -303,14 +303,13 @@ def build_sweep(
     hp_keys: dict[str, None] = {}
     for name in (s.name for s in board.standings):
         hp_keys.update(dict.fromkeys(hparams.get(name, {})))
+    hp_columns = [HP + k for k in hp_keys]
     rows: list[dict[str, Any]] = []
     for s in board.standings:
         row = _base_row(s, by_name.get(s.name), board)
         hp = hparams.get(s.name, {})
-        for k in hp_keys:
-            row[HP + k] = hp.get(k)
+        row.update(zip(hp_columns, map(hp.get, hp_keys)))
         rows.append(row)
-    hp_columns = [HP + k for k in hp_keys]
     total = len(rows)
 
     # Every field the user named, resolved before anything is filtered (a typo fails the same
@@ -339,7 +338,7 @@ def build_sweep(
         rows = _sorted(rows, sort_col, _direction(sort_col, board, analyses))
         sort_text = spec.sort.text
 
-    varying = [HP + k for k in varying_keys([{k[len(HP) :]: r[k] for k in hp_columns} for r in rows])]
+    varying = varying_keys(rows, hp_columns)
     group_by, seeds = _grouping(spec, varying, hp_columns, rows)
     groups = _groups(rows, group_by, board.goal) if group_by is not None else []
 
@@ -348,7 +347,8 @@ def build_sweep(
         cut = len(rows) - spec.top
         rows = rows[: spec.top]
 
-    frame = pd.DataFrame(rows, columns=list(BASE_COLUMNS) + list(extra))
+    base = list(BASE_COLUMNS) + list(extra)
+    frame = pd.DataFrame([[r[c] for c in base] for r in rows], columns=base)
     if hp_columns:  # built at once (not column by column); cells keep their Python types
         cells = [[r[c] for c in hp_columns] for r in rows]
         hp_frame = pd.DataFrame(cells, columns=hp_columns, index=frame.index, dtype=object)
