@@ -256,8 +256,10 @@ def simple_yaml(text: str) -> Any:
 def load_json(path: Path, warnings: list[str]) -> Any:
     if not _small_file(path, warnings):
         return None
+    from losslog.readers._points import parse_json
+
     try:
-        return json.loads(path.read_text(encoding="utf-8", errors="replace"))
+        return parse_json(path.read_text(encoding="utf-8", errors="replace"))
     except (OSError, ValueError, RecursionError):
         warnings.append(f"{path}: not readable JSON; its hyperparameters not shown")
         return None

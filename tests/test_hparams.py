@@ -533,3 +533,14 @@ def test_varying_keys() -> None:
     assert varying_keys(rows) == ["b", "c", "d", "g"]  # 1 == 1.0; True != 1; NaN == NaN; missing varies
     assert varying_keys(rows, ["f", "a", "b"]) == ["b"]
     assert varying_keys([]) == []
+
+
+def test_yaml_past_the_readers_limits_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    keras_log(tmp_path / "run" / "training.log")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)
+    )
+    (tmp_path / "run" / "params.yaml").write_text(bomb)  # 10^9 values once expanded
+    found = hparams_for(losslog.read(tmp_path)[0])
+    assert found.values == {}
+    assert any("params.yaml" in w and "YAML" in w for w in found.warnings), found.warnings
