@@ -78,6 +78,30 @@ SEED_NAMES: frozenset[str] = frozenset(
         "replicate",
     }
 )
+#: top-level names the tools use for where a run is written and what it is called, not how it
+#: is trained (Ultralytics ``name``/``save_dir``, Hugging Face ``output_dir``/``run_name`` ...):
+#: they differ in every run, so they are not ``varying`` hyperparameters (they would split every
+#: seed group into runs of one); ``--all-hparams`` shows them, ``--group-by`` may still name them.
+BOOKKEEPING_NAMES: frozenset[str] = frozenset(
+    {
+        "name",
+        "save_dir",
+        "output_dir",
+        "logging_dir",
+        "log_dir",
+        "logdir",
+        "run_name",
+        "run_id",
+        "project",
+        "work_dir",
+        "exp_name",
+        "experiment_name",
+        "hub_model_id",
+        "resume_from_checkpoint",
+        "ckpt_path",
+        "dirpath",
+    }
+)
 OPS: tuple[str, ...] = ("==", "!=", "<=", ">=", "<", ">")
 WHERE_FORM = (
     "expected FIELD OP VALUE: FIELD a hyperparameter (lr or hp.lr), best, last, best_step, best_epoch, "
@@ -225,7 +249,7 @@ class SweepTable:
     """One row per run (filtered, sorted, cut to ``--top``), with hyperparameters as ``hp.`` columns."""
 
     frame: pd.DataFrame
-    #: ``hp.`` columns whose values differ across the rows
+    #: ``hp.`` columns whose values differ across the rows (bookkeeping names excepted)
     varying: list[str]
     #: ``hp.`` columns the runs were grouped by (automatic seed grouping included); empty: no groups
     group_by: list[str]
@@ -237,6 +261,9 @@ class SweepTable:
     shown: list[str] = field(default_factory=list)
     #: seed-like ``hp.`` columns the automatic grouping averaged over (empty when --group-by was given)
     seed_columns: list[str] = field(default_factory=list)
+    #: ``hp.`` columns that differ across the rows but name a run's place, not its training
+    #: (``BOOKKEEPING_NAMES``): not in ``varying``
+    bookkeeping: list[str] = field(default_factory=list)
     #: runs compared, runs the --where filters left out, rows cut by --top
     total: int = 0
     filtered_out: int = 0
@@ -274,6 +301,7 @@ class SweepTable:
             "varying": list(self.varying),
             "group_by": list(self.group_by),
             "seed_columns": list(self.seed_columns),
+            "bookkeeping": list(self.bookkeeping),
             "rows": [_json_row(r) for r in self.records],
             "groups": [_json_row(g) for g in self.group_records],
         }
@@ -282,6 +310,11 @@ class SweepTable:
 def _json_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """A row for JSON: non-finite numbers (not JSON) as None."""
     return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in row.items()}
+
+
+def is_bookkeeping(column: str) -> bool:
+    name = column[len(HP) :] if column.startswith(HP) else column
+    return name in BOOKKEEPING_NAMES
 
 
 def is_seed_name(column: str) -> bool:
@@ -338,7 +371,9 @@ def build_sweep(
         rows = _sorted(rows, sort_col, _direction(sort_col, board, analyses))
         sort_text = spec.sort.text
 
-    varying = varying_keys(rows, hp_columns)
+    differing = varying_keys(rows, hp_columns)
+    varying = [c for c in differing if not is_bookkeeping(c)]
+    bookkeeping = [c for c in differing if is_bookkeeping(c)]
     group_by, seeds = _grouping(spec, varying, hp_columns, rows)
     groups = _groups(rows, group_by, board.goal) if group_by is not None else []
 
@@ -370,6 +405,7 @@ def build_sweep(
         goal=board.goal,
         shown=shown,
         seed_columns=seeds,
+        bookkeeping=bookkeeping,
         total=total,
         filtered_out=filtered_out,
         cut_by_top=cut,
