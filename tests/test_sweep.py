@@ -436,3 +436,28 @@ def test_the_text_says_what_hyperparameters_it_left_out(tmp_path: Path) -> None:
     assert "run names and folders (name) not shown (--all-hparams shows them)" in text
     text = runner.invoke(app, ["compare", str(tmp_path), "--all-hparams"]).stdout
     assert "not shown" not in text and text.splitlines()[1].split()[-4:] == ["name", "lr0", "epochs", "batch"]
+
+
+def test_hyperparameter_file_problems_are_warnings_not_failures(tmp_path: Path) -> None:
+    for i in range(7):
+        d = tmp_path / f"lr={i / 10}"
+        write_run(d / "training.log", 0.3 + i / 10)
+        (d / "training_args.json").write_text('{\n  "broken": \n')
+    result = runner.invoke(app, ["compare", str(tmp_path)])
+    assert result.exit_code == 0
+    warned = [ln for ln in result.stderr.splitlines() if "training_args.json" in ln]
+    assert len(warned) == 5 and "2 more warning(s) about hyperparameter files" in result.stderr
+    assert len(losslog.sweep(tmp_path).warnings) == 7
+
+
+def test_the_api_function_and_the_module_share_a_name() -> None:
+    code = (
+        "import losslog, losslog.sweep\n"
+        "from losslog.sweep import build_sweep\n"
+        "from losslog import SweepTable\n"
+        "assert callable(losslog.sweep) and losslog.sweep.__module__ == 'losslog.api'\n"
+        "assert build_sweep.__module__ == 'losslog.sweep' and SweepTable.__module__ == 'losslog.sweep'\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
