@@ -131,15 +131,37 @@ def test_unreadable_file_that_plainly_is_no_log_is_skipped(tmp_path: Path, monke
     assert picture in found.ignored
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root opens a chmod 000 file")
-def test_chmod_000_log_fails_the_gate(tmp_path: Path) -> None:
-    logs = healthy_folder(tmp_path)
+def test_chmod_000_log_fails_the_gate() -> None:
+    """A real permission error, not a simulated one. Root opens any file, so as root (CI) the
+    check runs with the effective user dropped to the unprivileged ``nobody`` and then restored."""
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="losslog-perm-"))
+    base.chmod(0o755)  # pytest's own temp folders are private to root
+    logs = healthy_folder(base)
     secret = write_run(logs, "secret", n=30)
-    secret.chmod(0)
+    root = hasattr(os, "geteuid") and os.geteuid() == 0
     try:
-        assert check(logs).exit_code == ExitCode.BAD_INPUT
+        assert check(logs).exit_code == ExitCode.OK  # readable: passes (and every module is imported)
+        secret.chmod(0)
+        if root:
+            os.setegid(65534)
+            os.seteuid(65534)
+        try:
+            result = check(logs)
+        finally:
+            if root:
+                os.seteuid(0)
+                os.setegid(0)
+        import traceback
+
+        trace = "".join(traceback.format_exception(result.exception)) if result.exception else ""
+        assert result.exit_code == ExitCode.BAD_INPUT, result.output + trace
+        assert "Permission denied" in result.output
     finally:
         secret.chmod(0o644)
+        shutil.rmtree(base)
 
 
 def test_log_names_are_data() -> None:

@@ -72,17 +72,6 @@ class PointCollector:
         )
 
 
-def still_being_written(path: Path, text: str) -> bool:
-    """Always False: batch reading never depends on the clock.
-
-    A last line without its line end that parses is read; one that does not is dropped with a
-    warning by the reader. The same file gives the same verdict now and an hour later. (Telling a
-    file still being written by its fresh change time is a rule for a future ``watch`` command.)
-    Kept so that callers read the same; see docs/security.md.
-    """
-    return False
-
-
 def as_number(value: Any) -> float | None:
     """A JSON/dict value as a float point, or None when it is no number.
 
