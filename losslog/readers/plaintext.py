@@ -110,22 +110,24 @@ class TextLogReader:
 
     def read(self, path: Path) -> list[Run]:
         tf = read_text(path)
-        text = tf.text
-        warnings = list(tf.warnings)
-        st = parse_text(text)
-        if not len(st.points):
-            raise ParseError("no training-log lines recognized (nanoGPT, llm.c, Keras, Hugging Face, mmengine)", path)
-        meta: dict[str, Any] = {"dialects": dict(st.dialects)}
-        if "keras" in st.dialects:
-            meta["epoch_base"] = 1
-        if st.hf_summary:
-            meta["summary"] = st.hf_summary
-        if st.hf_after:
-            meta["after_training"] = st.hf_after
-        if st.percent_tags:
-            tags = sorted(st.percent_tags)
-            meta["percent_tags"] = tags
-            warnings.append(f"{path}: values written as percentages ({', '.join(tags)}) read as fractions")
-        if "key-value" in st.dialects and st.epochs_seen:
-            meta["epoch_base"] = 0 if min(st.epochs_seen) == 0 else 1
-        return [finish_run(st.points.frame(), self.name, path, meta=meta, warnings=warnings)]
+        return [run_from_state(parse_text(tf.text), path, list(tf.warnings))]
+
+
+def run_from_state(st: LineState, path: Path, warnings: list[str]) -> Run:
+    """The run a parse adds up to (the batch read's, and ``losslog watch``'s after each poll)."""
+    if not len(st.points):
+        raise ParseError("no training-log lines recognized (nanoGPT, llm.c, Keras, Hugging Face, mmengine)", path)
+    meta: dict[str, Any] = {"dialects": dict(st.dialects)}
+    if "keras" in st.dialects:
+        meta["epoch_base"] = 1
+    if st.hf_summary:
+        meta["summary"] = st.hf_summary
+    if st.hf_after:
+        meta["after_training"] = st.hf_after
+    if st.percent_tags:
+        tags = sorted(st.percent_tags)
+        meta["percent_tags"] = tags
+        warnings.append(f"{path}: values written as percentages ({', '.join(tags)}) read as fractions")
+    if "key-value" in st.dialects and st.epochs_seen:
+        meta["epoch_base"] = 0 if min(st.epochs_seen) == 0 else 1
+    return finish_run(st.points.frame(), TextLogReader.name, path, meta=meta, warnings=warnings)

@@ -30,6 +30,7 @@ from losslog.watch.events import WatchEvent
 from losslog.watch.feeds import HEADER_LINE_READERS, JSON_LINE_READERS, Feed, LineFeed, WholeFeed
 from losslog.watch.layout import Layout, RunSpec
 from losslog.watch.state import RunState
+from losslog.watch.text_feed import TextLineFeed
 
 
 @dataclass
@@ -173,6 +174,8 @@ def _feed_for(spec: RunSpec) -> Feed:
     line_reader = spec.reader.name in HEADER_LINE_READERS | JSON_LINE_READERS
     if spec.kind == "file" and line_reader and not _utf16(spec.path):
         return LineFeed(spec.path, spec.reader)
+    if spec.kind == "file" and spec.reader.name == "text" and not _utf16(spec.path):
+        return TextLineFeed(spec.path, spec.reader)
     return WholeFeed(spec.path, spec.reader)
 
 
