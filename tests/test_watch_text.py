@@ -81,7 +81,7 @@ def test_keras_console_keeps_its_epoch_between_polls(tmp_path: Path) -> None:
         fh.write(b"Epoch 13/12\n")
     w.poll(force=True)
     path.write_bytes(b"".join(lines))  # the batch read of the same 12 epochs
-    w2 = _grow(tmp_path / "again.log", lines + [b"Epoch 13/12\n"])
+    w2 = _grow(tmp_path / "again.log", [*lines, b"Epoch 13/12\n"])
     found = discover([path])
     (state,) = w2.states.values()
     assert state.analysis is not None
