@@ -35,6 +35,7 @@ _STATE_KEYS = (
     "save_steps",
     "train_batch_size",
     "trial_name",
+    "trial_params",
 )
 _AXIS_KEYS = frozenset({"step", "epoch"})
 _SUMMARY_KEYS = ("train_runtime", "train_samples_per_second", "train_steps_per_second")
