@@ -50,9 +50,7 @@ def read_text(path: Path) -> TextFile:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            warnings.append(
-                f"{path}: not valid UTF-8 (byte {exc.start}); read as Latin-1, names may look wrong"
-            )
+            warnings.append(f"{path}: not valid UTF-8 (byte {exc.start}); read as Latin-1, names may look wrong")
             text = data.decode("latin-1")
     if not text.strip():
         raise InputError("empty file (only white space)", path)
