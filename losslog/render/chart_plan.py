@@ -21,7 +21,7 @@ import numpy as np
 
 from losslog.analysis.summary import Series
 from losslog.errors import UsageError
-from losslog.render.chart_groups import BAND_WORDS, MAX_CELLS, RunGroup, group_artists, select
+from losslog.render.chart_groups import BAND_ALPHA, BAND_WORDS, MAX_CELLS, RunGroup, group_artists, select
 from losslog.render.chart_parts import (
     Artist,
     AxesPlan,
@@ -207,7 +207,7 @@ def plan_grid(
     width = 30 if cols <= 4 else 22
     titles = [all_titles[i] for i in pick.runs if i < len(all_titles)] if all_titles else []
     titles = titles if len(titles) == len(shown) else short_names(safe_names, width)
-    titles += [f"{shorten(g.label, width)}\nn={len(g.members)} · {BAND_WORDS}" for g in pick.groups]
+    titles += [f"group {shorten(g.label, width)}\nn={len(g.members)} · {BAND_WORDS}" for g in pick.groups]
     per_panel = [[panel_series(cr, p, opts.metrics) for cr in shown] for p in panels]
     axes: list[AxesPlan] = []
     first_of_panel: dict[int, int] = {}
@@ -247,9 +247,13 @@ def plan_grid(
     suptitle = safe_text(opts.title or f"{len(runs)} runs side by side")
     if pick.note:
         suptitle += "\n" + pick.note
+    legend = collected_legend(axes, opts.smooth, size[0])
+    if pick.groups:
+        band = LegendEntry(f"group: {BAND_WORDS}", LegendKey(KEY_GREY, linewidth=7, alpha=BAND_ALPHA))
+        legend = replace(legend, entries=(*legend.entries, band))
     return ChartPlan(
         "grid", size, (len(heights), cols), heights, tuple(axes), axis, suptitle,
-        collected_legend(axes, opts.smooth, size[0]), tuple(_left_out(shown, opts)), label_every_x=False,
+        legend, tuple(_left_out(shown, opts)), label_every_x=False,
         runs_left_out=pick.runs_left_out, note=pick.note,
     )  # fmt: skip
 
