@@ -151,7 +151,7 @@ def group_artists(cell: GroupCell, panel: Panel, axis: XAxis, opts: ChartOptions
             continue
         x, mean, lo, hi = curve
         colour = SPLIT_COLOURS.get(split, PURPLE)
-        gid = safe_text(f"group:{cell.label}:{split}")
+        gid = safe_text(f"group:{cell.label}:{panel.key}:{split}")
         out.append(Band(x, lo, hi, colour, BAND_ALPHA, f"band:{gid}"))
         out.append(Line(
             x, mean, colour, f"mean:{gid}", label=SPLIT_LABELS.get(split, split), linewidth=1.8, points=len(x),
