@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from losslog.model import Run
     from losslog.render.compare_formats import Comparison
 
+SWEEP_HEADING = "The sweep"
+SIDE_HEADING = "The runs side by side"
 DEFAULT_COLUMNS = ("rank", "run", "best", "best_epoch", "last", "gap_at_best", "verdict")
 
 #: The sort rule, the same as ``sort_key`` below (tests/test_compare_html.py checks they agree):
@@ -69,7 +71,8 @@ table.sortable th { cursor: pointer; user-select: none; white-space: nowrap; }
 table.sortable th::after { content: " \\2195"; color: #b0b0b0; font-weight: 400; }
 table.sortable th[aria-sort="ascending"]::after { content: " \\2191"; color: var(--fg); }
 table.sortable th[aria-sort="descending"]::after { content: " \\2193"; color: var(--fg); }
-.scroll { overflow-x: auto; max-width: 100%; }
+.scroll { overflow: auto; max-width: 100%; max-height: 80vh; }
+table.sortable thead th { position: sticky; top: 0; z-index: 1; }
 td.empty { color: var(--muted); }
 caption { text-align: left; color: var(--muted); font-size: 12px; padding: 2px 0 4px; }
 figure.wide svg { max-width: 100%; }
@@ -234,8 +237,8 @@ def _charts(result: Comparison, runs: Sequence[Run]) -> list[tuple[str, str, str
     from losslog.sanitize import safe_text
 
     out = []
-    wanted = [("The sweep", True)] if has_sweep(result.sweep) else []
-    wanted.append(("The runs side by side", False))
+    wanted = [(SWEEP_HEADING, True)] if has_sweep(result.sweep) else []
+    wanted.append((SIDE_HEADING, False))
     for heading, sweep in wanted:
         try:
             fig, note = compare_figure(result, runs, sweep=sweep)
@@ -245,6 +248,11 @@ def _charts(result: Comparison, runs: Sequence[Run]) -> list[tuple[str, str, str
         svg = _SVG_CONTROL.sub(lambda m: safe_text(m.group(0)), inline_svg(fig))
         out.append((heading, svg, note))
     return out
+
+
+def _figure(heading: str, svg: str, caption: str) -> str:
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return f'<h2>{esc(heading)}</h2>\n<figure class="wide" role="img" aria-label="{esc(heading)}">{svg}{cap}</figure>'
 
 
 def compare_html(result: Comparison, ctx: RenderContext) -> str:
@@ -265,22 +273,28 @@ def compare_html(result: Comparison, ctx: RenderContext) -> str:
             meta.append(f"{sweep.cut_by_top} below the top {len(rows)} left out (--top)")
     if rep.errors:
         meta.append(f"{len(rep.errors)} input{'s' if len(rep.errors) != 1 else ''} not read")
+    charts = _charts(result, ctx.runs)
     body = [
         "<main>",
         "<header><h1>losslog compare</h1>",
         '<p class="meta">' + " · ".join(esc(m) for m in meta) + "</p></header>",
+    ]
+    # At a glance first (the groups, the sweep chart), then every run, then the runs' curves.
+    # Groups of mostly one run (a continuous sweep) say little: then they follow the runs, folded.
+    groups = groups_table(sweep) if sweep is not None else ""
+    n_groups = len(getattr(sweep, "groups", ()) or ()) if sweep is not None else 0
+    groups_first = bool(groups) and 2 * n_groups <= len(rows)
+    if groups_first:
+        body.append(groups)
+    body += [_figure(*c) for c in charts if c[0] == SWEEP_HEADING]
+    body += [
+        f"<h2>Runs ({len(rows)})</h2>",
         '<p class="notes">Click a column header to sort by it (again to reverse); empty cells stay last.</p>',
         table,
     ]
-    if sweep is not None:
-        body.append(groups_table(sweep))
-    for heading, svg, caption in _charts(result, ctx.runs):
-        body.append(f"<h2>{esc(heading)}</h2>")
-        body.append(
-            f'<figure class="wide" role="img" aria-label="{esc(heading)}">{svg}'
-            + (f"<figcaption>{esc(caption)}</figcaption>" if caption else "")
-            + "</figure>"
-        )
+    if groups and not groups_first:
+        body.append(f"<details><summary>{n_groups} groups, mostly of one run</summary>{groups}</details>")
+    body += [_figure(*c) for c in charts if c[0] != SWEEP_HEADING]
     if rep.errors:
         body.append('<h2 id="errors">Inputs not read</h2><ul class="errors">')
         body.extend(f"<li>{esc(e.source)}: {esc(e.message)}</li>" for e in rep.errors)

@@ -68,7 +68,9 @@ def _scatter(ax: Axes, sc: Scatter, plan: SweepPlan, ylabel: bool) -> None:
     colours = [c for c, keep in zip(sc.colours, ok) if keep]
     ax.scatter(x[ok], sc.best[ok], c=colours, s=18, alpha=0.75, linewidths=0, gid=f"scatter:{a.name}")
     if len(sc.mean_x):
-        ax.plot(sc.mean_x, sc.mean_y, color="black", marker="D", markersize=5, linewidth=1, gid=f"means:{a.name}")
+        joined = "-" if a.categories is None else "none"  # categories have no order to draw a line along
+        ax.plot(sc.mean_x, sc.mean_y, color="black", marker="D", markersize=5, linewidth=1, linestyle=joined,
+                gid=f"means:{a.name}")  # fmt: skip
     if a.log:
         ax.set_xscale("log")
     if a.categories is not None:
