@@ -282,7 +282,8 @@ def compare_html(result: Comparison, ctx: RenderContext) -> str:
     # At a glance first (the groups, the sweep chart), then every run, then the runs' curves.
     # Groups of mostly one run (a continuous sweep) say little: then they follow the runs, folded.
     groups = groups_table(sweep) if sweep is not None else ""
-    n_groups = len(getattr(sweep, "groups", ()) or ()) if sweep is not None else 0
+    frame = getattr(sweep, "groups", None)
+    n_groups = len(frame) if frame is not None else 0
     groups_first = bool(groups) and 2 * n_groups <= len(rows)
     if groups_first:
         body.append(groups)
