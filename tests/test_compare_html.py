@@ -177,3 +177,12 @@ def test_the_javascript_sort_rule_agrees_with_python(values: list[str], numeric:
 
 def test_script_reads_only_the_page() -> None:
     assert not re.search(r"fetch|XMLHttpRequest|import\(|eval\(|innerHTML|document\.write", SORT_JS)
+
+
+def test_groups_of_single_runs_fold_after_the_table(tmp_path: Path) -> None:
+    root = tmp_path / "continuous"
+    for i in range(4):
+        write_run(root, f"lr={0.001 * (i + 1)},seed={i}", 0.3 + 0.1 * i)
+    page, _ = render(tmp_path, root)
+    assert "<details><summary>4 groups, mostly of one run</summary>" in page
+    assert page.index("<h2>Runs (4)</h2>") < page.index("<details>")
