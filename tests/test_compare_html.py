@@ -181,8 +181,8 @@ def test_script_reads_only_the_page() -> None:
 
 def test_groups_of_single_runs_fold_after_the_table(tmp_path: Path) -> None:
     root = tmp_path / "continuous"
-    for i in range(4):
-        write_run(root, f"lr={0.001 * (i + 1)},seed={i}", 0.3 + 0.1 * i)
+    for i, lr in enumerate([0.001, 0.001, 0.002, 0.003, 0.004]):  # one pair of seeds, three lone runs
+        write_run(root, f"lr={lr},seed={i}", 0.3 + 0.1 * i)
     page, _ = render(tmp_path, root)
     assert "<details><summary>4 groups, mostly of one run</summary>" in page
-    assert page.index("<h2>Runs (4)</h2>") < page.index("<details>")
+    assert page.index("<h2>Runs (5)</h2>") < page.index("<details>")
