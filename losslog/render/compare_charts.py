@@ -10,7 +10,7 @@ matplotlib is imported only when a figure is drawn.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from losslog.render.chart_groups import RunGroup
 from losslog.render.sweep_plan import HP, has_sweep, hp_text
@@ -18,9 +18,27 @@ from losslog.render.sweep_plan import HP, has_sweep, hp_text
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from losslog.analysis.compare import Leaderboard
     from losslog.model import Run
     from losslog.render.chart_series import ChartRun
-    from losslog.render.compare_formats import Comparison
+    from losslog.report import Report
+
+
+class Compared(Protocol):
+    """What ``compare`` renders (``compare_formats.Comparison``), by its fields: the charts and the
+    HTML page read it without importing the renderer table that lists them."""
+
+    @property
+    def board(self) -> Leaderboard: ...
+    @property
+    def report(self) -> Report: ...
+    @property
+    def sweep(self) -> Any: ...
+
+
+def direction(goal: str | None) -> str:
+    """Words for a metric's goal, as in the leaderboard's headline."""
+    return {"min": "lower is better", "max": "higher is better"}.get(goal or "", "direction unknown")
 
 
 def groups_of(table: Any) -> list[RunGroup]:
@@ -37,7 +55,7 @@ def groups_of(table: Any) -> list[RunGroup]:
     return out
 
 
-def ranked_inputs(result: Comparison, runs: Sequence[Run]) -> tuple[list[ChartRun], tuple[str, ...]]:
+def ranked_inputs(result: Compared, runs: Sequence[Run]) -> tuple[list[ChartRun], tuple[str, ...]]:
     """Chart inputs in the table's order, and their column titles (``#rank name``)."""
     from losslog.render.chart_series import chart_inputs, short_names
 
@@ -55,13 +73,12 @@ def ranked_inputs(result: Comparison, runs: Sequence[Run]) -> tuple[list[ChartRu
     return inputs, tuple(titles)
 
 
-def compare_figure(result: Comparison, runs: Sequence[Run], sweep: bool = True) -> tuple[Figure, str]:
+def compare_figure(result: Compared, runs: Sequence[Run], sweep: bool = True) -> tuple[Figure, str]:
     """The sweep chart (``sweep`` and some hyperparameter varies) or the side-by-side chart, and
     what it left out (a sentence, "" when nothing)."""
     from losslog.render.chart_draw import draw
     from losslog.render.chart_plan import plan_grid
     from losslog.render.chart_series import ChartOptions
-    from losslog.render.compare_formats import direction
 
     inputs, titles = ranked_inputs(result, runs)
     smooth = result.report.options.smooth

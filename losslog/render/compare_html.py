@@ -32,7 +32,7 @@ from losslog.render.words import num, x_label
 
 if TYPE_CHECKING:
     from losslog.model import Run
-    from losslog.render.compare_formats import Comparison
+    from losslog.render.compare_charts import Compared
 
 SWEEP_HEADING = "The sweep"
 SIDE_HEADING = "The runs side by side"
@@ -117,7 +117,7 @@ def _text(v: Any) -> Cell:
     return (str(v), str(v))
 
 
-def _columns(result: Comparison, rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, bool, Callable[..., Cell]]]:
+def _columns(result: Compared, rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, bool, Callable[..., Cell]]]:
     """(header, numeric, cell) for each column shown."""
     metric = result.board.metric or ""
 
@@ -160,7 +160,7 @@ def _columns(result: Comparison, rows: Sequence[Mapping[str, Any]]) -> list[tupl
     return out
 
 
-def _rows(result: Comparison) -> list[dict[str, Any]]:
+def _rows(result: Compared) -> list[dict[str, Any]]:
     if result.sweep is not None:
         return [{str(k): v for k, v in r.items()} for r in result.sweep.frame.to_dict("records")]
     return [
@@ -225,7 +225,7 @@ def groups_table(sweep: Any) -> str:
     return "<h2>Groups</h2>\n" + sortable_table(headers, cells, caption + "; std is the sample's (n − 1)")
 
 
-def _charts(result: Comparison, runs: Sequence[Run]) -> list[tuple[str, str, str]]:
+def _charts(result: Compared, runs: Sequence[Run]) -> list[tuple[str, str, str]]:
     """(heading, svg, caption) for each chart; none without the runs' points."""
     if not runs or not result.report.runs:
         return []
@@ -255,9 +255,9 @@ def _figure(heading: str, svg: str, caption: str) -> str:
     return f'<h2>{esc(heading)}</h2>\n<figure class="wide" role="img" aria-label="{esc(heading)}">{svg}{cap}</figure>'
 
 
-def compare_html(result: Comparison, ctx: RenderContext) -> str:
+def compare_html(result: Compared, ctx: RenderContext) -> str:
     """The compare page: headline, sortable table, groups, charts; one file, nothing fetched."""
-    from losslog.render.compare_formats import direction
+    from losslog.render.compare_charts import direction
     from losslog.render.html import _CSS
 
     board, rep, sweep = result.board, result.report, result.sweep
