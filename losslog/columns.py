@@ -152,17 +152,42 @@ def concat_columns(parts: Iterable[PointColumns]) -> PointColumns:
     )
 
 
-def keep_latest(steps: np.ndarray, groups: Iterable[np.ndarray]) -> np.ndarray:
-    """Resumed and appended logs: True for the points that no later point of their series replaces.
+def replaced_and_repeated(
+    steps: np.ndarray, groups: Iterable[np.ndarray], values: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(replaced, repeated) masks: what a resume replaced, and exact repeats merged without alarm.
 
-    TensorBoard's data server rule: a point is dropped when a *later* point of the same tag has a
-    step at or before it. ``groups`` are each series' row positions in write order.
+    A series *resumes* only where its steps rewind (a point's step is below the one before it):
+    every earlier point at or after the step it rewound to is replaced by the resumed writes
+    (TensorBoard's data-server rule, applied to real restarts only). Several points at one step
+    with no rewind between them are not a resume: two writers (train and val lines of a nanoGPT
+    log), Lightning's ``epoch`` written at the end of the train and the validation loop, YOLOv8's
+    per-batch writes. They are kept, except exact repeats (same step, same value, one after the
+    other), which are merged.
     """
-    keep = np.ones(len(steps), dtype=bool)
+    replaced = np.zeros(len(steps), dtype=bool)
+    repeated = np.zeros(len(steps), dtype=bool)
     for idx in groups:
         s = steps[idx]
-        # suffix minimum of the steps strictly after each point
-        after = np.minimum.accumulate(s[::-1])[::-1]
-        later_min = np.append(after[1:], np.inf)
-        keep[idx] = s < later_min
-    return keep
+        if len(s) < 2:
+            continue
+        segment = np.concatenate(([0], np.cumsum(s[1:] < s[:-1])))
+        if segment[-1]:
+            # the lowest step any later segment starts again from, for each point
+            starts = s[np.flatnonzero(np.diff(segment, prepend=-1))]
+            later = np.append(np.minimum.accumulate(starts[::-1])[::-1][1:], np.inf)
+            replaced[idx] = s >= later[segment]
+        if values is not None:
+            v = values[idx]
+            same = (s[1:] == s[:-1]) & ((v[1:] == v[:-1]) | (np.isnan(v[1:]) & np.isnan(v[:-1])))
+            repeated[idx[1:]] = same & ~replaced[idx[1:]] & ~replaced[idx[:-1]]
+    return replaced, repeated
+
+
+def keep_latest(steps: np.ndarray, groups: Iterable[np.ndarray], values: np.ndarray | None = None) -> np.ndarray:
+    """Resumed and appended logs: True for the points neither a resume replaced nor an exact repeat.
+
+    ``groups`` are each series' row positions in write order (see ``replaced_and_repeated``).
+    """
+    replaced, repeated = replaced_and_repeated(steps, list(groups), values)
+    return ~(replaced | repeated)

@@ -21,11 +21,12 @@ from __future__ import annotations
 import ast
 import json
 import math
+import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 Scalar = int | float | str | bool | None
 
@@ -41,6 +42,8 @@ HYDRA_LEVELS_UP = 4
 #: how many of the run folder's path components are searched for ``key=value`` pieces
 NAME_LEVELS = 6
 _NESTING = 20
+#: tensorboardX hparams session folders read per run (each add_hparams call makes one)
+MAX_SESSIONS = 10
 
 
 class RunLike(Protocol):
@@ -54,6 +57,9 @@ class RunLike(Protocol):
     def format(self) -> str: ...
     @property
     def meta(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=RunLike)
 
 
 @dataclass
@@ -146,18 +152,105 @@ def _bounded(values: dict[str, Scalar], where: str, warnings: list[str]) -> dict
 
 
 def load_yaml(path: Path, warnings: list[str]) -> Any:
-    """A YAML side file through the readers' safe, bounded loader; None when absent or unreadable.
+    """A YAML side file; None when absent or unreadable.
 
-    The one place hyperparameter YAML is loaded, so it follows the readers' loader wherever that
-    goes (``read_yaml_file``: PyYAML's safe loader, no tags run)."""
+    The one place hyperparameter YAML is loaded. Files of plain ``key: value`` lines (what
+    Lightning, DVC, Ultralytics, Hydra write) are read by ``simple_yaml`` in microseconds; anything
+    else goes through the readers' safe, bounded loader (``read_yaml_file``: PyYAML's safe loader,
+    no tags run), which costs about a millisecond a file in pure Python: 1 s for a 1,000-run sweep."""
     from losslog.readers._points import read_yaml_file
 
     if not _small_file(path, warnings):
         return None
+    try:
+        fast = simple_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        fast = NOT_SIMPLE
+    if fast is not NOT_SIMPLE:
+        return fast
     data, warning = read_yaml_file(path)
     if warning:
         warnings.append(warning)
     return data
+
+
+#: what ``simple_yaml`` returns for a document outside its subset
+NOT_SIMPLE: Any = object()
+_YAML_LINE = re.compile(r"^(?P<indent> *)(?:(?P<key>[A-Za-z_][\w.\-/]*):(?: +(?P<value>\S.*?))?|- +(?P<item>\S.*?)) *$")
+_YAML_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_YAML_FLOAT = re.compile(r"^[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?$")
+_YAML_TEXT = re.compile(r"^[A-Za-z_~+][\w.\-/=+~@]*$")
+_YAML_BOOL = {w: v for v, words in ((True, ("yes", "true", "on")), (False, ("no", "false", "off"))) for w in words}
+_YAML_NULL = frozenset({"~", "null", "Null", "NULL"})
+
+
+def _yaml_word(word: str) -> Any:
+    """PyYAML's (YAML 1.1) reading of a plain scalar, for the words whose reading is certain."""
+    if word in _YAML_NULL:
+        return None
+    if word.lower() in _YAML_BOOL and word in (word.lower(), word.upper(), word.capitalize()):
+        return _YAML_BOOL[word.lower()]
+    if _YAML_INT.match(word):
+        return int(word)
+    if _YAML_FLOAT.match(word):
+        return float(word)
+    if _YAML_TEXT.match(word) and word.lower() not in _YAML_BOOL and word.lower() != "null":
+        return word
+    return NOT_SIMPLE
+
+
+def simple_yaml(text: str) -> Any:
+    """Block mappings (nested by indentation) of plain words and numbers, or a list of plain
+    words (Hydra's overrides.yaml): read as PyYAML's safe loader reads them. ``NOT_SIMPLE`` for
+    anything else (quotes, flow style, anchors, tags, comments after values, dates ...), which
+    then goes to the real loader. A test checks the two agree wherever this one answers."""
+    root: dict[str, Any] = {}
+    items: list[Any] = []
+    stack: list[tuple[int, dict[str, Any]]] = [(0, root)]  # (indent, mapping) from the root down
+    pending: tuple[int, dict[str, Any], str] | None = None  # a "key:" whose block may follow
+    for raw in text.splitlines():
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        m = _YAML_LINE.match(raw)
+        if m is None or "\t" in raw or " #" in raw:
+            return NOT_SIMPLE
+        indent = len(m.group("indent"))
+        if m.group("item") is not None:  # a top-level list of words, and nothing else
+            value = _yaml_word(m.group("item"))
+            if indent or root or value is NOT_SIMPLE:
+                return NOT_SIMPLE
+            items.append(value)
+            continue
+        key, word = m.group("key"), m.group("value")
+        if items or not isinstance(_yaml_word(key), str):
+            return NOT_SIMPLE  # a key YAML reads as a bool or null, or a mapping after a list
+        if pending is not None:
+            p_indent, p_parent, p_key = pending
+            pending = None
+            if indent > p_indent:
+                if len(stack) > _NESTING:
+                    return NOT_SIMPLE  # deep nesting: the bounded loader's limits apply
+                child: dict[str, Any] = {}
+                p_parent[p_key] = child
+                stack.append((indent, child))
+        while indent < stack[-1][0]:
+            stack.pop()
+        if indent != stack[-1][0]:
+            return NOT_SIMPLE
+        parent = stack[-1][1]
+        if key in parent:
+            return NOT_SIMPLE  # a duplicate key: the real loader's rule
+        if word is None:
+            parent[key] = None  # null unless a deeper block follows
+            pending = (indent, parent, key)
+            continue
+        value = _yaml_word(word)
+        if value is NOT_SIMPLE:
+            return NOT_SIMPLE
+        parent[key] = value
+    if items:
+        return items
+    return root if root else NOT_SIMPLE
 
 
 def load_json(path: Path, warnings: list[str]) -> Any:
@@ -191,7 +284,35 @@ def _mapping(data: Any) -> Mapping[str, Any]:
 # One function per source: (run, its folder, warnings) -> flat dict
 
 
-def from_meta(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, Scalar]:
+class Here:
+    """A run's folder and the names in it, listed once: each source asks "is there a
+    ``hparams.yaml``?" of the listing instead of the file system (a 1,000-run sweep would
+    otherwise cost some 15,000 ``stat`` calls). ``cache`` (shared across the runs of a sweep)
+    keeps the listings of folders above the runs (Hydra's ``.hydra/`` search)."""
+
+    def __init__(self, path: Path, cache: dict[str, frozenset[str]] | None = None) -> None:
+        self.path = path
+        self.cache = cache if cache is not None else {}
+        self.names = self.listing(path)
+
+    def listing(self, path: Path) -> frozenset[str]:
+        key = str(path)
+        found = self.cache.get(key)
+        if found is None:
+            try:
+                found = frozenset(os.listdir(path))
+            except OSError:
+                found = frozenset()
+            if len(self.cache) < 10_000:
+                self.cache[key] = found
+        return found
+
+    def file(self, name: str) -> Path | None:
+        """``path/name`` when the folder lists it (a file or a folder)."""
+        return self.path / name if name in self.names else None
+
+
+def from_meta(run: RunLike, here: Here, warnings: list[str]) -> dict[str, Scalar]:
     """What the readers already put in ``meta["hparams"]``: TensorBoard's HParams plugin data and
     Lightning's ``hparams.yaml`` (tensorboard, lightning), ``params.yaml`` (dvclive), MLflow params."""
     hp = run.meta.get("hparams")
@@ -203,23 +324,27 @@ def from_meta(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, Scal
     return flat
 
 
-def from_lightning(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, Scalar]:
+def from_lightning(run: RunLike, here: Here, warnings: list[str]) -> dict[str, Scalar]:
     """``hparams.yaml`` beside ``metrics.csv`` or the event file, when no reader read it."""
-    if "hparams" in run.meta:
+    path = here.file("hparams.yaml")
+    if "hparams" in run.meta or path is None:
         return {}
-    return flatten(_mapping(load_yaml(folder / "hparams.yaml", warnings)))
+    return flatten(_mapping(load_yaml(path, warnings)))
 
 
-def from_huggingface(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, Scalar]:
+def from_huggingface(run: RunLike, here: Here, warnings: list[str]) -> dict[str, Scalar]:
     """The model's ``config.json`` < ``training_args.json`` < a search's ``trial_params``.
 
     (``training_args.bin`` is a pickle: never loaded.)"""
     out: dict[str, Scalar] = {}
     config = run.meta.get("config")
     if config is None and run.format == "huggingface":
-        config = load_json(folder / "config.json", warnings)
+        path = here.file("config.json") or _last_checkpoint_file(here, "config.json")
+        config = load_json(path, warnings) if path is not None else None
     out.update(flatten(_mapping(config)))
-    out.update(flatten(_mapping(load_json(folder / "training_args.json", warnings))))
+    args = here.file("training_args.json")
+    if args is not None:
+        out.update(flatten(_mapping(load_json(args, warnings))))
     trial = run.meta.get("trial_params")
     if "trial_params" not in run.meta and Path(run.source).name == "trainer_state.json":
         trial = _mapping(load_json(Path(run.source), warnings)).get("trial_params")
@@ -227,10 +352,21 @@ def from_huggingface(run: RunLike, folder: Path, warnings: list[str]) -> dict[st
     return out
 
 
-def from_mlflow(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, Scalar]:
+def _last_checkpoint_file(here: Here, name: str) -> Path | None:
+    """``checkpoint-<N>/<name>`` of the highest N: the Trainer saves the model config there
+    during training, and beside ``trainer_state.json`` only when the model is saved at the end."""
+    steps = [int(n[11:]) for n in here.names if n.startswith("checkpoint-") and n[11:].isdigit()]
+    for step in sorted(steps, reverse=True)[:3]:
+        folder = here.path / f"checkpoint-{step}"
+        if name in here.listing(folder):
+            return folder / name
+    return None
+
+
+def from_mlflow(run: RunLike, here: Here, warnings: list[str]) -> dict[str, Scalar]:
     """``params/<name>`` files (one value each, as text) when the reader did not keep them."""
-    params = folder / "params"
-    if run.format != "mlflow" or "hparams" in run.meta or not params.is_dir():
+    params = here.path / "params"
+    if run.format != "mlflow" or "hparams" in run.meta or "params" not in here.names or not params.is_dir():
         return {}
     out: dict[str, Scalar] = {}
     for file in sorted(params.rglob("*"))[: MAX_KEYS + 1]:
@@ -243,19 +379,20 @@ def from_mlflow(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, Sc
     return out
 
 
-def from_params_yaml(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, Scalar]:
+def from_params_yaml(run: RunLike, here: Here, warnings: list[str]) -> dict[str, Scalar]:
     """DVC's ``params.yaml``: beside the log, or (a DVCLive folder) in the project above it."""
     if run.format == "dvclive" and "hparams" in run.meta:
         return {}
-    for candidate in (folder / "params.yaml", folder.parent / "params.yaml" if run.format == "dvclive" else None):
-        if candidate is not None and candidate.is_file():
-            return flatten(_mapping(load_yaml(candidate, warnings)))
-    return {}
+    path = here.file("params.yaml")
+    if path is None and run.format == "dvclive" and "params.yaml" in here.listing(here.path.parent):
+        path = here.path.parent / "params.yaml"
+    return flatten(_mapping(load_yaml(path, warnings))) if path is not None else {}
 
 
-def from_ultralytics(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, Scalar]:
+def from_ultralytics(run: RunLike, here: Here, warnings: list[str]) -> dict[str, Scalar]:
     """``args.yaml`` beside ``results.csv``: every training argument (``lr0``, ``batch``, ``model``)."""
-    return flatten(_mapping(load_yaml(folder / "args.yaml", warnings)))
+    path = here.file("args.yaml")
+    return flatten(_mapping(load_yaml(path, warnings))) if path is not None else {}
 
 
 def unwrap_wandb(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -271,22 +408,21 @@ def unwrap_wandb(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def from_wandb(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, Scalar]:
+def from_wandb(run: RunLike, here: Here, warnings: list[str]) -> dict[str, Scalar]:
     """``config.yaml`` beside the log (``wandb/run-*/files/``) or in its ``files/`` folder."""
-    for candidate in (folder / "config.yaml", folder / "files" / "config.yaml"):
-        if candidate.is_file():
-            return flatten(unwrap_wandb(_mapping(load_yaml(candidate, warnings))))
-    return {}
+    path = here.file("config.yaml")
+    if path is None and "files" in here.names and "config.yaml" in here.listing(here.path / "files"):
+        path = here.path / "files" / "config.yaml"
+    return flatten(unwrap_wandb(_mapping(load_yaml(path, warnings)))) if path is not None else {}
 
 
-def hydra_folder(folder: Path) -> Path | None:
+def hydra_folder(here: Here) -> Path | None:
     """The ``.hydra/`` folder of the Hydra job the log belongs to: in the run's folder or up to
     ``HYDRA_LEVELS_UP`` above it (a job writes its logs in subfolders of its own)."""
-    current = folder
+    current = here.path
     for _ in range(HYDRA_LEVELS_UP + 1):
-        candidate = current / ".hydra"
-        if candidate.is_dir():
-            return candidate
+        if ".hydra" in here.listing(current):
+            return current / ".hydra"
         if current.parent == current:
             break
         current = current.parent
@@ -304,9 +440,9 @@ def parse_override(text: str) -> tuple[str, Scalar] | None:
     return key, parse_text_value(value)
 
 
-def from_hydra(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, Scalar]:
+def from_hydra(run: RunLike, here: Here, warnings: list[str]) -> dict[str, Scalar]:
     """The job's composed ``.hydra/config.yaml``, then its ``overrides.yaml`` (what the sweep set)."""
-    hydra = hydra_folder(folder)
+    hydra = hydra_folder(here)
     if hydra is None:
         return {}
     out = flatten(_mapping(load_yaml(hydra / "config.yaml", warnings)))
@@ -367,27 +503,29 @@ def parse_python_config(text: str) -> dict[str, Any]:
     return out
 
 
-def mmengine_config_file(run: RunLike, folder: Path) -> Path | None:
+def mmengine_config_file(run: RunLike, here: Here) -> Path | None:
     """mmengine dumps the config as ``vis_data/config.py`` and as ``<work_dir>/<name>.py``."""
     given = run.meta.get("config_file")
     if isinstance(given, str) and Path(given).is_file():
         return Path(given)
+    if not run.format.startswith("mmengine"):
+        return None
+    folder = here.path
     for candidate in (folder / "vis_data" / "config.py", folder / "config.py"):
         if candidate.is_file():
             return candidate
-    if run.format.startswith("mmengine"):
-        timestamp_dir = folder if (folder / "vis_data").is_dir() else folder.parent
-        if timestamp_dir.name == "vis_data":
-            timestamp_dir = timestamp_dir.parent
-        dumps = sorted(timestamp_dir.parent.glob("*.py"))
-        named = [p for p in dumps if p.stem == timestamp_dir.name]
-        if named or len(dumps) == 1:
-            return (named or dumps)[0]
+    timestamp_dir = folder if (folder / "vis_data").is_dir() else folder.parent
+    if timestamp_dir.name == "vis_data":
+        timestamp_dir = timestamp_dir.parent
+    dumps = sorted(timestamp_dir.parent.glob("*.py"))
+    named = [p for p in dumps if p.stem == timestamp_dir.name]
+    if named or len(dumps) == 1:
+        return (named or dumps)[0]
     return None
 
 
-def from_mmengine(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, Scalar]:
-    path = mmengine_config_file(run, folder)
+def from_mmengine(run: RunLike, here: Here, warnings: list[str]) -> dict[str, Scalar]:
+    path = mmengine_config_file(run, here)
     if path is None or not _small_file(path, warnings):
         return {}
     try:
@@ -397,6 +535,7 @@ def from_mmengine(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, 
     return flatten(parse_python_config(text))
 
 
+_TIMESTAMP_DIR = re.compile(r"^\d{9,11}\.\d+$")
 _PIECE_SPLIT = re.compile(r"[,;&]")
 _KEY_RE = re.compile(r"^[A-Za-z_][\w.\-/]*$")
 
@@ -413,21 +552,42 @@ def parse_folder_name(name: str) -> dict[str, Scalar]:
     return out
 
 
-def from_folder_names(run: RunLike, folder: Path, warnings: list[str]) -> dict[str, Scalar]:
+def from_folder_names(run: RunLike, here: Here, warnings: list[str]) -> dict[str, Scalar]:
     """``key=value`` pieces of the run's folder names (Hydra's ``override_dirname``, hand-made
     sweeps), nearest folder winning. Only the last ``NAME_LEVELS`` components are read."""
     out: dict[str, Scalar] = {}
-    parts = list(folder.parts[-NAME_LEVELS:])
+    parts = list(here.path.parts[-NAME_LEVELS:])
     source = Path(run.source)
-    if source.is_file():
+    if source != here.path:  # a log file: its own name too (lr=0.1.csv)
         parts.append(source.stem)
     for part in parts:
         out.update(parse_folder_name(part))
     return out
 
 
+def from_tensorboard_sessions(run: RunLike, here: Here, warnings: list[str]) -> dict[str, Scalar]:
+    """The HParams data of tensorboardX ``add_hparams`` session folders under a TensorBoard run
+    folder (``<run>/<time.time()>/events.out.tfevents.*``), the latest session winning."""
+    stamps = sorted(n for n in here.names if _TIMESTAMP_DIR.match(n))
+    if not run.format.startswith("tensorboard") or not stamps or Path(run.source) != here.path:
+        return {}
+    from losslog.readers.tensorboard import event_files
+    from losslog.readers.tfevents import read_file
+
+    out: dict[str, Scalar] = {}
+    for child in (here.path / n for n in stamps[-MAX_SESSIONS:]):
+        for file in event_files(child):
+            if not _small_file(file, warnings):
+                continue
+            try:
+                out.update(flatten(read_file(file).hparams))
+            except Exception as exc:  # a damaged session file costs its hyperparameters only
+                warnings.append(f"{file}: HParams data not read ({exc})")
+    return out
+
+
 #: in order: a later source overrides an earlier one for the same key
-SOURCES: tuple[Callable[[RunLike, Path, list[str]], dict[str, Scalar]], ...] = (
+SOURCES: tuple[Callable[[RunLike, Here, list[str]], dict[str, Scalar]], ...] = (
     from_folder_names,
     from_mmengine,
     from_huggingface,
@@ -436,6 +596,7 @@ SOURCES: tuple[Callable[[RunLike, Path, list[str]], dict[str, Scalar]], ...] = (
     from_ultralytics,
     from_lightning,
     from_mlflow,
+    from_tensorboard_sessions,
     from_meta,
     from_hydra,
 )
@@ -449,15 +610,17 @@ def run_folder(run: RunLike) -> Path:
         return source.parent
 
 
-def hparams_for(run: RunLike) -> HParams:
+def hparams_for(run: RunLike, cache: dict[str, frozenset[str]] | None = None) -> HParams:
     """The run's hyperparameters from every source above, flat, bounded; never raises for a bad
-    side file (a warning says which)."""
+    side file (a warning says which). ``cache``: one dict shared by the runs of a sweep (folder
+    listings), or None."""
     folder = run_folder(run)
+    here = Here(folder, cache)
     merged: dict[str, Scalar] = {}
     warnings: list[str] = []
     for source in SOURCES:
         try:
-            merged.update(source(run, folder, warnings))
+            merged.update(source(run, here, warnings))
         except (OSError, ValueError, RecursionError) as exc:
             warnings.append(f"{folder}: hyperparameters from {source.__name__[5:]} not read ({exc})")
     values = _bounded(merged, run.source, warnings)
@@ -486,3 +649,18 @@ def _hashable(value: object) -> object:
     if isinstance(value, bool):
         return ("bool", value)  # True is not 1 here
     return value
+
+
+def is_hparams_session(run: RunLike) -> bool:
+    """tensorboardX's ``add_hparams`` writes the hyperparameters (and its ``metric_dict``) in a
+    new writer under the run's folder, named by the time (``runs/lr=0.1/1700000000.123/``)."""
+    source = Path(run.source)
+    return run.format.startswith("tensorboard") and bool(_TIMESTAMP_DIR.match(source.name)) and "hparams" in run.meta
+
+
+def fold_hparams_sessions(runs: Sequence[R]) -> list[R]:
+    """The runs without tensorboardX ``add_hparams`` session folders whose run is also there: the
+    session's only points are the ``metric_dict`` summary, and its hyperparameters are the run's
+    (``from_tensorboard_sessions`` reads them for the run). A session without its run is kept."""
+    sources = {str(Path(r.source)) for r in runs}
+    return [r for r in runs if not (is_hparams_session(r) and str(Path(r.source).parent) in sources)]

@@ -78,23 +78,27 @@ class Run:
         """Apply the replace-on-restart rule in place; how many points were dropped."""
         import numpy as np
 
-        from losslog.columns import keep_latest
+        from losslog.columns import replaced_and_repeated
 
         if self._columns is not None:
             cols = self._columns
-            keep = keep_latest(cols.step, cols.tag_groups())
-            dropped = int((~keep).sum())
-            if dropped:
+            replaced, repeated = replaced_and_repeated(cols.step, cols.tag_groups(), cols.value)
+            keep = ~(replaced | repeated)
+            if not keep.all():
                 self._columns = cols.take(keep)
         else:
             f = self.frame
             if f.empty:
                 return 0
             groups = [np.asarray(rows) for rows in f.groupby("tag", sort=False).indices.values()]
-            keep = keep_latest(f["step"].to_numpy(dtype="float64"), groups)
-            dropped = int((~keep).sum())
-            if dropped:
+            replaced, repeated = replaced_and_repeated(
+                f["step"].to_numpy(dtype="float64"), groups, f["value"].to_numpy(dtype="float64")
+            )
+            keep = ~(replaced | repeated)
+            if not keep.all():
                 self._frame = f[keep].reset_index(drop=True)
+        # exact repeats are merged silently: only a resume's replaced points are reported
+        dropped = int(replaced.sum())
         self.replaced_points += dropped
         return dropped
 

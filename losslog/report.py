@@ -15,7 +15,8 @@ from losslog.analysis import AnalysisOptions, RunAnalysis, analyze
 from losslog.errors import LossLogError
 from losslog.model import Run
 
-SCHEMA_VERSION = 1
+#: 2: ``monitor`` became an object (metric, tag, goal, source, reason, notes), was the tag
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def run_to_dict(run: RunAnalysis) -> dict[str, Any]:
             "points": run.points,
             "replaced_points": run.replaced_points,
             "verdict": run.verdict,
-            "monitor": run.monitor,
+            "monitor": run.monitor.to_dict() if run.monitor is not None else None,
             "metrics": [m.to_dict() for m in run.metrics],
             "best": best,
             "findings": [f.to_dict() for f in run.findings],

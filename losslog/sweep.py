@@ -185,7 +185,7 @@ def split_names(items: str | Sequence[str] | None) -> tuple[str, ...] | None:
     return tuple(n.strip() for item in seq for n in str(item).split(",") if n.strip())
 
 
-def parse_spec(
+def parse_sweep_spec(
     group_by: str | Sequence[str] | None = None,
     where: str | Sequence[str] = (),
     sort: str | None = None,
@@ -357,7 +357,9 @@ def build_sweep(
     if shown_cols is not None:
         shown = list(dict.fromkeys(shown_cols))
     else:
-        shown = list(DEFAULT_SHOWN) + list(extra) + (hp_columns if spec.all_hparams else varying)
+        hps = hp_columns if spec.all_hparams else varying
+        hps = [c for c in hps if not is_seed_name(c)] + [c for c in hps if is_seed_name(c)]  # seeds last
+        shown = list(DEFAULT_SHOWN) + list(extra) + hps
     return SweepTable(
         frame=frame,
         varying=varying,

@@ -114,15 +114,25 @@ def test_raise_unexpected_is_a_parameter_not_global_state(monkeypatch: pytest.Mo
         raise RuntimeError("a reader bug")
 
     monkeypatch.setattr(type(reader), "read", boom)
-    monkeypatch.setattr(discover_module, "RAISE_UNEXPECTED", True)  # the CLI's switch must not leak in
+    assert not hasattr(discover_module, "RAISE_UNEXPECTED")  # no module switch the CLI could leave set
     runs = losslog.read(SAMPLES / "mlp_small", errors="collect")
     assert isinstance(runs.errors[0], ParseError) and "RuntimeError: a reader bug" in runs.errors[0].message
     with pytest.raises(RuntimeError, match="a reader bug"):
         losslog.read(SAMPLES / "mlp_small", raise_unexpected=True)
-    monkeypatch.setattr(discover_module, "RAISE_UNEXPECTED", False)
     with pytest.raises(RuntimeError):
         discover_module.discover([SAMPLES / "mlp_small"], raise_unexpected=True)
     assert isinstance(discover_module.discover([SAMPLES / "mlp_small"]).errors[0], ParseError)
+    # the CLI passes --traceback down from its context object: the reader's bug shows its stack
+    from typer.testing import CliRunner
+
+    from losslog.cli.app import app
+
+    quiet = CliRunner().invoke(app, ["report", str(SAMPLES / "mlp_small")])
+    assert quiet.exit_code == 2 and "a reader bug" in quiet.output
+    loud = CliRunner().invoke(app, ["--traceback", "report", str(SAMPLES / "mlp_small")])
+    assert isinstance(loud.exception, RuntimeError)
+    again = CliRunner().invoke(app, ["report", str(SAMPLES / "mlp_small")])
+    assert again.exit_code == 2  # nothing leaked from the previous invocation
 
 
 # --------------------------------------------------------------------------------------------

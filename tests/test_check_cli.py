@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from losslog.cli import app
 from losslog.errors import ExitCode
 from losslog.render.github import annotation, escape_data, escape_property
+from losslog.report import SCHEMA_VERSION
 from tests.test_gate import write_run
 
 runner = CliRunner()
@@ -190,7 +191,7 @@ def test_json_is_the_report_plus_the_gate(runs: dict[str, Path]) -> None:
     result = invoke(runs["overfit"].parent.parent, "--format", "json", "--fail-on", "overfitting")
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == SCHEMA_VERSION
     assert {r["name"] for r in doc["runs"]} == {"overfit", "healthy", "diverged"}
     gate = doc["gate"]
     assert gate["passed"] is False

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from losslog.cli import app
+from losslog.report import SCHEMA_VERSION
 from tests.conftest import curve_rows, keras_csv_text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,7 +57,7 @@ def test_json_report_shape(runs: dict[str, Path]) -> None:
     result = invoke("report", str(runs["overfit"].parent.parent), "--format", "json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == SCHEMA_VERSION
     assert doc["errors"] == []
     by_name = {r["name"]: r for r in doc["runs"]}
     assert set(by_name) == {"overfit", "healthy", "diverged"}

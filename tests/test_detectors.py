@@ -31,7 +31,7 @@ DOC = ROOT / "docs" / "diagnostics.md"
 
 def _fixture_runs() -> list[Run]:
     runs: list[Run] = []
-    for root in (DATA / "eval_runs", DATA / "readers", ROOT / "sample_logs"):
+    for root in (DATA / "eval_runs", DATA / "readers", DATA / "judgment", ROOT / "sample_logs"):
         found = discover([root])
         assert found.runs, root
         runs += found.runs

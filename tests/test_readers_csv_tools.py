@@ -79,12 +79,13 @@ def test_fastai_appended_file_later_epochs_win() -> None:
 def test_fastai_appended_session_with_other_columns(tmp_path: Path) -> None:
     path = tmp_path / "history.csv"
     path.write_text(
-        "epoch,train_loss,valid_loss,time\n0,0.9,0.8,00:02\n"
+        "epoch,train_loss,valid_loss,time\n0,0.9,0.8,00:02\n1,0.8,0.7,00:02\n"
         "epoch,train_loss,valid_loss,accuracy,time\n0,0.7,0.6,0.75,00:01\n1,0.6,0.5,0.8,1:00:01\n"
     )
-    run = read_one(path)
+    run = read_one(path)  # the second session rewinds to epoch 0: a resume, the first one's points replaced
     assert points(run, "accuracy") == [0.75, 0.8]
     assert points(run, "time") == [1.0, 3601.0]
+    assert run.replaced_points == 6
     assert run.meta["sessions"] == 2
 
 

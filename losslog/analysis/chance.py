@@ -132,6 +132,9 @@ def infer_classes(ctx: Context) -> Classes | None:
     """K from ``--classes``, the hyperparameters, or a run that started at chance (see module doc)."""
     if ctx.options.classes is not None:
         return Classes(int(ctx.options.classes), "--classes")
+    flat = _flat_at_log_k(ctx) if is_classification(ctx) else None
+    if flat is not None:
+        return flat  # the loss says K more exactly than a num_classes that may count unused outputs
     k = _from_meta(ctx.meta)
     if k is not None:
         return Classes(k, "hyperparameters")
@@ -148,6 +151,28 @@ def infer_classes(ctx: Context) -> Classes | None:
     # An untrained classifier's loss is about ln K; the same K from both numbers is the evidence.
     if abs(loss0 - math.log(k)) <= 0.15 * math.log(k) and abs(float(fv[0]) - 1.0 / k) <= 0.25 / k:
         return Classes(k, "inferred: the run started at chance (accuracy ~1/K, loss ~ln K)")
+    return None
+
+
+_FLAT_SOURCE = "inferred: the validation loss sits at ln"
+
+
+def _flat_at_log_k(ctx: Context) -> Classes | None:
+    """A validation cross-entropy that sits at ln K for a whole run (within 0.5%, moving less than 1%):
+    the loss of a uniform guess over K classes. Accuracy can then read above 1/K (the majority
+    class's share), which is why the first-accuracy rule above cannot see it."""
+    vl = ctx.val_loss
+    if vl is None or vl.name.metric.lower() not in CE_NAMES:
+        return None
+    fv = vl.values[np.isfinite(vl.values)]
+    if len(fv) < 3 or float(fv.min()) <= 0:
+        return None
+    mid = float(np.median(fv))
+    k = round(math.exp(mid))
+    if not 2 <= k <= 1000 or (float(fv.max()) - float(fv.min())) > 0.01 * mid:
+        return None
+    if abs(mid - math.log(k)) <= 0.005 * math.log(k):
+        return Classes(k, f"{_FLAT_SOURCE} {k} (a uniform guess over {k} classes)")
     return None
 
 
@@ -176,7 +201,10 @@ def chance_evidence(ctx: Context) -> ChanceEvidence | None:
     acc = accuracy_series(ctx, "val")
     if acc is not None:
         v = acc.values[np.isfinite(acc.values)]
-        if len(v) >= 3:
+        # K read from a loss flat at ln K: an accuracy above 1/K that never moves is the majority
+        # class's share (predicting the prior), not learning; the loss then decides
+        prior_only = classes.source.startswith(_FLAT_SOURCE) and len(v) >= 3 and np.ptp(v) <= opts.chance_margin
+        if len(v) >= 3 and not prior_only:
             top = float(np.max(rolling_median(v, 3)))
             if top <= 1.0 / k + opts.chance_margin:
                 return ChanceEvidence(k, classes.source, acc.display, acc.tag, top, 1.0 / k, "accuracy")

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
+from losslog.analysis.axes import align_step_scales
+from losslog.analysis.monitor import FITNESS_TAG, Monitor, choose_monitor, ultralytics_fitness
 from losslog.analysis.options import AnalysisOptions
-from losslog.analysis.selection import metric_names, pick_monitor, twin
+from losslog.analysis.selection import metric_names, twin
 from losslog.analysis.smoothing import tb_smooth
 from losslog.analysis.summary import Series, split_series
 from losslog.naming import MetricName
@@ -42,6 +44,8 @@ class Context:
     has_epochs: bool
     #: what the reader learned (hyperparameters, config): the number of classes may be there
     meta: dict[str, Any] = field(default_factory=dict)
+    #: which metric picks the checkpoint, where that choice came from and why (``analysis.monitor``)
+    chosen: Monitor | None = None
     #: facts computed so far (see ``fact``); never part of equality or repr
     facts: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -122,18 +126,27 @@ def named_series(run: Run, options: AnalysisOptions) -> tuple[dict[str, MetricNa
     first_rows = frame.drop_duplicates("tag")
     splits = dict(zip(first_rows["tag"].astype(str), first_rows["split"].astype(str)))
     names = metric_names(run.tags, splits, options)
-    return names, split_series(frame, names)
+    series = align_step_scales(split_series(frame, names))
+    fitness = ultralytics_fitness(names, series) if FITNESS_TAG not in names else None
+    if fitness is not None:
+        names[FITNESS_TAG] = fitness.name
+        series[FITNESS_TAG] = fitness
+    return names, series
 
 
 def build_context(run: Run, options: AnalysisOptions) -> Context:
     """The context of one run; an unknown ``--monitor`` raises UsageError here, before any detector runs."""
     names, series = named_series(run, options)
-    monitor_tag = pick_monitor(names, options)
-    if monitor_tag is not None and options.mode and names[monitor_tag].goal != options.mode:
+    chosen = choose_monitor(names, series, dict(run.meta), run.format, options)
+    monitor_tag = chosen.tag
+    goal = options.mode or chosen.goal
+    if monitor_tag is not None and goal in ("min", "max") and names[monitor_tag].goal != goal:
         n = names[monitor_tag]
-        names[monitor_tag] = MetricName(n.tag, n.split, n.metric, n.kind, options.mode, n.granularity)
+        names[monitor_tag] = MetricName(n.tag, n.split, n.metric, n.kind, goal, n.granularity)  # type: ignore[arg-type]
         series[monitor_tag] = dataclasses.replace(series[monitor_tag], name=names[monitor_tag])
-    has_epochs = bool(np.isfinite(run.frame["epoch"].to_numpy(dtype="float64")).any())
+    has_epochs = bool(np.isfinite(run.frame["epoch"].to_numpy(dtype="float64")).any()) or any(
+        np.isfinite(s.epochs).any() for s in series.values()
+    )
     return Context(
         series=series,
         names=names,
@@ -141,6 +154,7 @@ def build_context(run: Run, options: AnalysisOptions) -> Context:
         monitor_tag=monitor_tag,
         has_epochs=has_epochs,
         meta=dict(run.meta),
+        chosen=chosen,
     )
 
 

@@ -24,6 +24,12 @@ from losslog.analysis.context import Context
 from losslog.analysis.diagnose_overfitting import detect_overconfidence, detect_overfitting
 from losslog.analysis.diagnose_progress import detect_stalled, detect_underfitting
 from losslog.analysis.diagnose_stability import detect_divergence, detect_unstable
+from losslog.analysis.diagnose_validation import (
+    detect_adversarial,
+    detect_no_validation,
+    detect_noisy_validation,
+    detect_too_short,
+)
 from losslog.analysis.findings import Finding
 from losslog.analysis.suppression import hide
 
@@ -39,6 +45,10 @@ DETECTORS: tuple[Detector, ...] = (
     detect_overfitting,
     detect_overconfidence,
     detect_underfitting,
+    detect_adversarial,
+    detect_too_short,
+    detect_noisy_validation,
+    detect_no_validation,
 )
 
 
@@ -53,10 +63,14 @@ def run_detectors(ctx: Context) -> list[Finding]:
 __all__ = [
     "DETECTORS",
     "Detector",
+    "detect_adversarial",
     "detect_divergence",
+    "detect_no_validation",
+    "detect_noisy_validation",
     "detect_overconfidence",
     "detect_overfitting",
     "detect_stalled",
+    "detect_too_short",
     "detect_underfitting",
     "detect_unstable",
     "run_detectors",

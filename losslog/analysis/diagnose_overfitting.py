@@ -18,7 +18,8 @@ from losslog.analysis.chance import accuracy_series, chance_evidence
 from losslog.analysis.context import Context, fmt_value
 from losslog.analysis.findings import Finding, Severity
 from losslog.analysis.rise import Rise, early_stopping_stop, rise_is_real, validation_rise
-from losslog.analysis.summary import Series
+from losslog.analysis.selection import twin
+from losslog.analysis.summary import Series, best_index
 from losslog.analysis.windows import finite_part, level_near
 
 
@@ -44,9 +45,9 @@ class TrainChange:
     at_floor: bool
 
 
-def training_change(ctx: Context, r: Rise) -> TrainChange | None:
+def training_change(ctx: Context, r: Rise, reference: Series | None = None) -> TrainChange | None:
     """How the training curve moved between the validation best and the end, by window medians."""
-    t = training_reference(ctx)
+    t = reference if reference is not None else training_reference(ctx)
     if t is None:
         return None
     goal = t.name.goal or "min"
@@ -108,15 +109,47 @@ def _after_text(s: Series, i: int) -> str:
     return f"{float(s.steps[last] - s.steps[i]):g} steps"
 
 
+def _component_losses(ctx: Context) -> list[tuple[Series, Series]]:
+    """Validation losses with a training twin (``val/cls_loss`` and ``train/cls_loss``), when the run
+    is monitored by something else (a task metric, a fitness): a part of the loss can overfit while
+    the headline metric only stops improving."""
+    m = ctx.monitor
+    if m is None or m.name.kind == "loss":
+        return []
+    mv = m.values[np.isfinite(m.values)]
+    b = best_index(mv, m.name.goal)
+    if b is None or b >= len(mv) - max(ctx.options.patience, 1):
+        return []  # the metric the run is kept by still improves: a rising loss is overconfidence
+    out = []
+    for s in ctx.series.values():
+        if s.name.split == "val" and s.name.kind == "loss" and s.name.goal == "min":
+            t = twin(ctx.names, s.tag, "train")
+            if t is not None:
+                out.append((s, ctx.series[t]))
+    return out
+
+
 def detect_overfitting(ctx: Context) -> list[Finding]:
-    """Validation (loss, else a score to maximize) worse after its best while training improves."""
+    """Validation (loss, else a score to maximize) worse after its best while training improves.
+
+    The monitored metric first; when it shows no rise and is not a loss, each validation loss with a
+    training twin (a detector's classification loss, say) is asked the same question.
+    """
     val = ctx.monitor
     if val is None or val.name.goal is None or val.name.split not in ("val", "test"):
         return []
+    for cand, ref in [(val, None), *_component_losses(ctx)]:
+        found = _overfitting_of(ctx, cand, ref)
+        if found:
+            return found
+    return []
+
+
+def _overfitting_of(ctx: Context, val: Series, reference: Series | None) -> list[Finding]:
     r = validation_rise(ctx, val.tag)
     if r is None or not rise_is_real(r, ctx.options):
         return []
-    train = training_change(ctx, r)
+    train = training_change(ctx, r, reference)
     if train is not None and not (train.improving or train.at_floor):
         return []
     if chance_evidence(ctx) is not None:
@@ -157,9 +190,10 @@ def detect_overfitting(ctx: Context) -> list[Finding]:
         f"over the {_after_text(val, r.best_index)} after it, it {change}{train_text}"
     )
     suggestion = (
-        f"keep the checkpoint from {where}{es_text}; then regularize "
-        "(weight decay, dropout, augmentation), get more data, or train shorter"
-    )
+        f"keep the checkpoint from {where}{es_text}"
+        if ctx.monitor is None or val.tag == ctx.monitor.tag
+        else f"keep the best checkpoint by {ctx.monitor.display}, which the run is monitored by"
+    ) + "; then regularize (weight decay, dropout, augmentation), get more data, or train shorter"
     return [
         Finding(
             code="overfitting",
@@ -198,7 +232,10 @@ def detect_overconfidence(ctx: Context) -> list[Finding]:
     """Validation loss rising while validation accuracy rises or holds: calibration, not yet accuracy."""
     vl = ctx.val_loss
     acc = accuracy_series(ctx, "val")
-    if vl is None or acc is None:
+    m = ctx.monitor
+    if acc is None and m is not None and vl is not None and m.tag != vl.tag and m.name.split == "val":
+        acc = m  # the task metric the run is kept by (WER, mAP, F1): does it still hold?
+    if vl is None or acc is None or acc.name.goal is None:
         return []
     r = validation_rise(ctx, vl.tag)
     if r is None or not rise_is_real(r, ctx.options) or chance_evidence(ctx) is not None:
@@ -207,10 +244,12 @@ def detect_overconfidence(ctx: Context) -> list[Finding]:
     acc_end = level_near(acc, r.end_start_step, float(np.max(acc.steps)))
     if not (math.isfinite(acc_best) and math.isfinite(acc_end)):
         return []
-    if acc_end < acc_best - ctx.options.accuracy_hold:
+    sign = 1.0 if acc.name.goal == "max" else -1.0
+    gain = sign * (acc_end - acc_best)
+    if gain < -ctx.options.accuracy_hold:
         return []
     where = ctx.where(vl, r.best_index)
-    verb = "still rose" if acc_end > acc_best + ctx.options.accuracy_hold else "held"
+    verb = ("still rose" if sign > 0 else "still improved") if gain > ctx.options.accuracy_hold else "held"
     rise = 100.0 * (r.end_value - r.best_value) / abs(r.best_value) if r.best_value else r.rise_pct
     return [
         Finding(
@@ -224,8 +263,12 @@ def detect_overconfidence(ctx: Context) -> list[Finding]:
                 "on the examples it gets wrong, it is not yet losing accuracy"
             ),
             suggestion=(
-                f"if accuracy is what matters, pick the checkpoint by it (--monitor {acc.display}); "
-                "label smoothing or temperature scaling fix the calibration"
+                (
+                    f"the checkpoint kept by {acc.display} is the one to use; "
+                    if ctx.monitor is not None and acc.tag == ctx.monitor.tag
+                    else f"if accuracy is what matters, pick the checkpoint by it (--monitor {acc.display}); "
+                )
+                + "label smoothing or temperature scaling fix the calibration"
             ),
             onset_step=float(vl.steps[r.best_index]),
             onset_epoch=vl.epoch_at(r.best_index),

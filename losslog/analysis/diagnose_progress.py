@@ -34,7 +34,7 @@ import numpy as np
 from losslog.analysis.chance import CE_NAMES, accuracy_series, chance_evidence, is_cross_entropy
 from losslog.analysis.context import Context, fact, fmt_value
 from losslog.analysis.findings import Finding
-from losslog.analysis.summary import Series, best_index
+from losslog.analysis.summary import Series, _trend, best_index
 from losslog.analysis.windows import noise_sigma, rolling_median, std_error
 
 
@@ -190,7 +190,7 @@ def _pace(s: Series, ctx: Context) -> Pace | None:
     """
     v = s.values[np.isfinite(s.values)]
     n = len(v)
-    if n < 4 or float(np.min(v)) <= 0:
+    if n < 3 or float(np.min(v)) <= 0:
         return None
     k = min(n, max(3, round(n * ctx.options.tail_fraction)))
     x = np.arange(k, dtype="float64")
@@ -199,6 +199,13 @@ def _pace(s: Series, ctx: Context) -> Pace | None:
     whole = (math.log(float(np.median(v[-m:]))) - math.log(float(np.median(v[:m])))) / max(n - m, 1)
     ratio = slope / whole if whole < 0 else 0.0
     return Pace(math.expm1(slope * (k - 1)), ratio)
+
+
+def _still_falling(p: Pace, min_ratio: float) -> bool:
+    """Clearly falling at the end (2% over the tail, at a fair share of the run's pace), or falling
+    at least 1% there at twice the run's average pace or more: a run stopped just as it started to learn
+    (a plateau, then the drop) falls fastest at its very end."""
+    return (p.tail_change <= -0.02 and p.ratio >= min_ratio) or (p.tail_change <= -0.01 and p.ratio >= 2.0)
 
 
 def detect_underfitting(ctx: Context) -> list[Finding]:
@@ -219,9 +226,17 @@ def detect_underfitting(ctx: Context) -> list[Finding]:
     t_change = t_pace.tail_change if t_pace else None
     v_change = v_pace.tail_change if v_pace else None
     paces = [p for p in (t_pace, v_pace) if p is not None]
+    score_change: float | None = None
     if val is None and mon is not None and mon.name.split in ("val", "test"):
-        paces = []  # validation is only a score here: "both losses" cannot be judged
-    if paces and all(p.tail_change <= -0.02 and p.ratio >= opts.underfit_pace for p in paces):
+        # validation is only a score here (mAP, fitness, accuracy): still clearly improving at the
+        # end (and best at the end, checked above) stands in for a falling validation loss
+        trend, score_change = _trend(mon.values, mon.name.goal, opts.smooth, opts.tail_fraction)
+        if not (trend == "improving" and score_change is not None and abs(score_change) >= 0.02):
+            paces = []
+    recorded = ctx.meta.get("trainer_monitor")
+    if isinstance(recorded, dict) and recorded.get("early_stopped"):
+        paces = []  # the trainer's own early stopping saw validation stop improving (it evaluated more often)
+    if paces and all(_still_falling(p, opts.underfit_pace) for p in paces):
         at_end = True
         if val is not None:
             vv = val.values[np.isfinite(val.values)]
@@ -232,7 +247,7 @@ def detect_underfitting(ctx: Context) -> list[Finding]:
             assert ref is not None
             parts = [
                 f"{s.display} {c:+.0%}"
-                for s, c in ((train, t_change), (val, v_change))
+                for s, c in ((train, t_change), (val, v_change), (mon if val is None else None, score_change))
                 if s is not None and c is not None
             ]
             return [
@@ -250,6 +265,7 @@ def detect_underfitting(ctx: Context) -> list[Finding]:
                         "val_tail_change": v_change,
                         "train_pace_ratio": t_pace.ratio if t_pace else None,
                         "val_pace_ratio": v_pace.ratio if v_pace else None,
+                        "monitor_tail_change": score_change,
                     },
                 )
             ]

@@ -29,6 +29,18 @@ CODES: dict[str, str] = {
     "unstable": "the training loss climbs over a stretch or spikes far above its local level, staying finite (warning)",
     "stalled": "the model does not learn: at chance level, or no improvement from the start (warning)",
     "underfitting": "losses still falling clearly at the end, or high and flat with a small gap (info)",
+    "no_validation": (
+        "the run logs no validation metric: only training losses are judged and no checkpoint is picked (info)"
+    ),
+    "adversarial_losses": (
+        "a GAN's generator and discriminator losses, without validation: a game whose losses oscillate by design, "
+        "not judged as curves to minimize (info)"
+    ),
+    "too_short": "the monitored validation metric was evaluated fewer than 3 times: nothing to judge a trend by (info)",
+    "noisy_validation": (
+        "the monitored validation metric jumps between evaluations by 30% of its level or more: its single best "
+        "value is luck (info)"
+    ),
     "generalization_gap": "validation minus training loss over time: the run's ``gap`` field, not a finding",
 }
 

@@ -12,12 +12,13 @@ from losslog.analysis.chance import LossReading, infer_classes, loss_reading
 from losslog.analysis.context import Context, aligned, build_context, named_series, smoothed_finite
 from losslog.analysis.detectors import run_detectors
 from losslog.analysis.findings import Finding
+from losslog.analysis.monitor import Monitor
 from losslog.analysis.options import AnalysisOptions
 from losslog.analysis.summary import MetricSummary, Series, best_index, summarize
 from losslog.model import Run
 
 #: ``named_series`` lives with the context it builds; the charts import it from here
-__all__ = ["Checkpoint", "Gap", "RunAnalysis", "analyze", "build_context", "named_series"]
+__all__ = ["Checkpoint", "Gap", "Monitor", "RunAnalysis", "analyze", "build_context", "named_series"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ class RunAnalysis:
     replaced_points: int = 0
     warnings: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict)
-    monitor: str | None = None
+    #: which metric picks the best checkpoint, where that choice came from (user, trainer,
+    #: convention, default) and why
+    monitor: Monitor | None = None
     #: a cross-entropy loss read as the mean probability of the right class, next to chance level
     loss_reading: LossReading | None = None
 
@@ -87,14 +90,28 @@ class RunAnalysis:
         return sorted(ranked, key=lambda f: order[f.severity])[0].code
 
 
-def checkpoint_of(s: Series) -> Checkpoint | None:
+def run_span(series: dict[str, Series]) -> tuple[float, float] | None:
+    """(first, last) step over every series: the share after the best is of the whole training,
+    which starts before the first evaluation (a run evaluated from epoch 1 of 5 is not 100% after
+    an epoch-1 best)."""
+    ends = [
+        (float(np.nanmin(s.steps)), float(np.nanmax(s.steps))) for s in series.values() if np.isfinite(s.steps).any()
+    ]
+    if not ends:
+        return None
+    return min(a for a, _ in ends), max(b for _, b in ends)
+
+
+def checkpoint_of(s: Series, span_of_run: tuple[float, float] | None = None) -> Checkpoint | None:
     if s.name.goal is None:
         return None
     bi = best_index(s.values, s.name.goal)
     if bi is None:
         return None
     last = len(s) - 1
-    span = float(s.steps[last] - s.steps[0])
+    start, end = span_of_run if span_of_run is not None else (float(s.steps[0]), float(s.steps[last]))
+    start, end = min(start, float(s.steps[0])), max(end, float(s.steps[last]))
+    span = end - start
     steps_after = float(s.steps[last] - s.steps[bi])
     e_best, e_last = s.epoch_at(bi), s.epoch_at(last)
     return Checkpoint(
@@ -106,7 +123,7 @@ def checkpoint_of(s: Series) -> Checkpoint | None:
         epoch=e_best,
         steps_after=steps_after,
         epochs_after=(e_last - e_best) if e_best is not None and e_last is not None else None,
-        fraction_after=steps_after / span if span > 0 else 0.0,
+        fraction_after=float(end - s.steps[bi]) / span if span > 0 else 0.0,
     )
 
 
@@ -171,12 +188,14 @@ def analyze(run: Run, options: AnalysisOptions | None = None) -> RunAnalysis:
         format=run.format,
         points=len(run.frame),
         metrics=summaries,
-        best=checkpoint_of(ctx.monitor) if ctx.monitor is not None else None,
+        best=checkpoint_of(ctx.monitor, run_span(ctx.series))
+        if ctx.monitor is not None and ctx.chosen is not None and ctx.chosen.ranks_checkpoints
+        else None,
         findings=tuple(findings),
         gap=gap_of(ctx),
         replaced_points=run.replaced_points,
         warnings=tuple(run.warnings),
         meta=dict(run.meta),
-        monitor=ctx.monitor.tag if ctx.monitor is not None else None,
+        monitor=ctx.chosen,
         loss_reading=loss_reading(ctx, infer_classes(ctx)),
     )

@@ -32,6 +32,9 @@ RULES: tuple[Rule, ...] = (
     Rule("unstable", "divergence", "divergence says the same, louder"),
     Rule("underfitting", "stalled", "more training does not help a model that does not learn"),
     Rule("underfitting", "overfitting", "more training would make an overfitting run worse"),
+    Rule("stalled", "adversarial_losses", "a GAN's losses hover by design: that is the game, not a stall"),
+    Rule("unstable", "adversarial_losses", "a GAN's losses swing by design"),
+    Rule("underfitting", "adversarial_losses", "falling GAN losses are not a sign more training is needed"),
 )
 
 

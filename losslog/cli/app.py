@@ -130,10 +130,6 @@ def main_callback(
 ) -> None:
     """losslog: training-log analyzer."""
     ctx.obj = AppContext(traceback=traceback)
-    if traceback:
-        from losslog.readers import discover
-
-        discover.RAISE_UNEXPECTED = True
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperCommand
 
 from losslog.analysis import AnalysisOptions
-from losslog.cli.app import app, handle_errors
+from losslog.cli.app import app, app_context, handle_errors
 from losslog.cli.common import (
     KeepAllOpt,
     LogFormatOpt,
@@ -31,7 +31,6 @@ from losslog.config import Config, load_config
 from losslog.errors import LossLogError, UsageError
 from losslog.gate import judge, load_baseline, parse_spec
 from losslog.output import print_error, print_warning
-from losslog.readers import discover
 from losslog.render.base import RenderContext
 from losslog.render.check_formats import GateOutcome, check_renderers, gate_markdown
 from losslog.render.gate_text import render_gate_text
@@ -185,7 +184,7 @@ def check(
     found = load_runs(run_paths, fmt_in, keep_all, verbose)
     report = build_report(found.runs, found.errors, options)
     if baseline is not None:
-        baselines = load_baseline(baseline, fmt_in, keep_all, options, discover.RAISE_UNEXPECTED)
+        baselines = load_baseline(baseline, fmt_in, keep_all, options, app_context().traceback)
         spec = spec.with_baseline(baselines, str(baseline))
     gate = judge(report, found.runs, spec)
     outcome = GateOutcome(report, gate)

@@ -5,6 +5,7 @@ from losslog.cli import (
     compare_cmd,  # noqa: F401
     plot_cmd,  # noqa: F401
     report_cmd,  # noqa: F401
+    watch_cmd,  # noqa: F401
 )
 from losslog.cli.app import app
 

@@ -26,11 +26,12 @@ from losslog.cli.common import (
 )
 from losslog.cli.loading import load_runs
 from losslog.errors import LossLogError
+from losslog.hparams import fold_hparams_sessions
 from losslog.output import print_note, print_warning
 from losslog.render.base import RenderContext
 from losslog.render.compare_formats import COMPARE_RENDERERS, Comparison
 from losslog.report import InputProblem, Report
-from losslog.sweep import SweepTable, build_sweep, parse_spec
+from losslog.sweep import SweepTable, build_sweep, parse_sweep_spec
 
 #: hyperparameter warnings printed before the rest are counted in one line
 MAX_HPARAM_WARNINGS = 5
@@ -124,17 +125,18 @@ def compare(
     Exit code 0, or 2 when an input could not be read (the other runs are still ranked).
     """
     renderer, forced = split_format(format, COMPARE_RENDERERS)
-    spec = parse_spec(group_by, where or (), sort, top, columns, all_hparams)  # typos fail before reading
+    spec = parse_sweep_spec(group_by, where or (), sort, top, columns, all_hparams)  # typos fail before reading
     if plot is not None:
         from losslog.render.chart import chart_format
 
         chart_format(plot)  # a bad extension fails before any reading
     found = load_runs(paths, log_format or forced, keep_all, verbose)
+    found.runs = fold_hparams_sessions(found.runs)
     rep = compare_report(found.runs, found.errors, options)
     board = rank_runs(rep.runs, options.monitor, options.mode)
     table = sweep_table(board, rep, spec)
     emit(renderer, Comparison(board, rep, table), RenderContext(output=output, runs=found.runs, raw_csv=raw_csv))
-    if plot is not None and rep.runs:
+    if plot is not None and len(table.frame):
         from losslog.render.chart import save_figure
         from losslog.render.compare_charts import compare_figure
 
@@ -151,8 +153,9 @@ def sweep_table(board: Any, rep: Report, spec: Any) -> SweepTable:
 
     hparams = {}
     warnings: list[str] = []
+    listings: dict[str, frozenset[str]] = {}  # folder listings shared by the runs
     for analysis in rep.runs:
-        found = hparams_for(analysis)
+        found = hparams_for(analysis, listings)
         hparams[analysis.name] = found.values
         warnings.extend(found.warnings)
     unique = list(dict.fromkeys(warnings))

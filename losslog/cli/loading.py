@@ -31,6 +31,9 @@ def _line(text: str, style: str = "") -> Text:
 
 def load_runs(paths: list[Path], log_format: str | None, keep_all: bool, verbose: bool) -> Discovery:
     """Discover runs; a spinner on stderr (only on a terminal) names the file being read."""
+    from losslog.cli.app import app_context
+
+    raise_ = app_context().traceback  # --traceback: a reader's bug shows its stack
     console = stderr_console()
     if console.is_terminal:
         with console.status("reading logs …") as status:
@@ -38,9 +41,9 @@ def load_runs(paths: list[Path], log_format: str | None, keep_all: bool, verbose
             def on_path(p: Path) -> None:
                 status.update(_line(f"reading {p}"))
 
-            found = discover(paths, fmt=log_format, keep_all=keep_all, on_path=on_path)
+            found = discover(paths, fmt=log_format, keep_all=keep_all, on_path=on_path, raise_unexpected=raise_)
     else:
-        found = discover(paths, fmt=log_format, keep_all=keep_all)
+        found = discover(paths, fmt=log_format, keep_all=keep_all, raise_unexpected=raise_)
     if verbose:
         for p in found.ignored:
             console.print(_line(f"skipped (not a log): {p}{_why(p)}", "dim"))

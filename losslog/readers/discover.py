@@ -17,6 +17,7 @@ from losslog.errors import InputError, LossLogError, ParseError
 from losslog.model import Run
 from losslog.readers import registry
 from losslog.readers.base import Reader, make_probe
+from losslog.readers.settings import trainer_monitor
 
 #: File names that say nothing about the run: such a run is named after its folder instead.
 GENERIC_NAMES = frozenset(
@@ -35,10 +36,6 @@ GENERIC_NAMES = frozenset(
         "losses.csv",
     }
 )
-#: The CLI's ``--traceback`` switch, read only when a caller of ``discover`` passes no
-#: ``raise_unexpected`` (the library API always passes it, so it never depends on this).
-RAISE_UNEXPECTED = False
-
 _SKIP_DIRS = re.compile(r"^(\..*|__pycache__|node_modules|site-packages)$")
 _HF_CHECKPOINT = re.compile(r"^checkpoint-\d+$")
 
@@ -99,6 +96,8 @@ def _read_one(
         run.name = name
         if not keep_all:
             run.drop_replaced()
+        if "trainer_monitor" not in run.meta and (found := trainer_monitor(Path(run.source), run.format, run.meta)):
+            run.meta["trainer_monitor"] = found
         out.runs.append(run)
 
 
@@ -178,15 +177,15 @@ def discover(
     fmt: str | None = None,
     keep_all: bool = False,
     on_path: Callable[[Path], None] | None = None,
-    raise_unexpected: bool | None = None,
+    raise_unexpected: bool = False,
 ) -> Discovery:
     """Read every path into runs; collect, never raise, the errors of individual inputs.
 
     ``raise_unexpected``: a reader's unexpected exception (a bug, not bad input) propagates instead
-    of becoming a ParseError; None falls back to the CLI's ``RAISE_UNEXPECTED`` (``--traceback``).
+    of becoming a ParseError (the CLI's ``--traceback``, passed down from its context object).
     """
     forced = registry.get(fmt) if fmt else None
-    raise_ = RAISE_UNEXPECTED if raise_unexpected is None else raise_unexpected
+    raise_ = raise_unexpected
     out = Discovery()
     for path in paths:
         try:

@@ -36,6 +36,8 @@ _STATE_KEYS = (
     "train_batch_size",
     "trial_name",
     "trial_params",
+    "metric_for_best_model",
+    "greater_is_better",
 )
 _AXIS_KEYS = frozenset({"step", "epoch"})
 _SUMMARY_KEYS = ("train_runtime", "train_samples_per_second", "train_steps_per_second")

@@ -254,6 +254,39 @@ def build_run(
     return finish_run(columns, fmt, source, name=name, meta=meta, warnings=warnings)
 
 
+def run_from_scalars(
+    loaded: list[tuple[EventScalars, str | None, str]],
+    source: Path,
+    name: str,
+    fmt: str,
+    hparams_dirs: list[Path],
+    meta: dict[str, Any] | None = None,
+) -> Run:
+    """One run from event files decoded elsewhere (``losslog watch`` decodes them a few records at
+    a time): the same epochs, hparams and step-as-epoch rule as ``build_run``, without reading."""
+    from losslog.columns import concat_columns
+
+    warnings: list[str] = []
+    for ev, _, _ in loaded:
+        warnings.extend(ev.warnings)
+    epoch_of = _epoch_lookup(loaded)
+    hparams: dict[str, Any] = {}
+    for ev, _, _ in loaded:
+        hparams.update(ev.hparams)
+    for d in hparams_dirs:
+        yaml_path = d / "hparams.yaml"
+        if yaml_path.is_file():
+            hparams.update(_read_hparams_yaml(yaml_path))
+    out_meta: dict[str, Any] = dict(meta or {})
+    if hparams:
+        out_meta["hparams"] = hparams
+    columns = concat_columns(_file_columns(ev, split, prefix, epoch_of) for ev, split, prefix in loaded)
+    if steps_are_epochs(columns):
+        columns.epoch = columns.step.copy()
+        out_meta["epoch_from_step"] = True
+    return finish_run(columns, fmt, source, name=name, meta=out_meta, warnings=warnings)
+
+
 #: Above this many points per tag, a step axis is taken to count iterations, never epochs.
 MAX_EPOCHS_FROM_STEPS = 5000
 

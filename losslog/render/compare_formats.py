@@ -263,6 +263,17 @@ def _group_cells(sweep: SweepTable, metric: str) -> tuple[list[str], list[list[s
     return headers, rows
 
 
+def _natural_width(columns: list[tuple[str, str, Any]], rows: list[dict[str, Any]]) -> int:
+    """The width the table needs unwrapped: each column's widest cell, one space between."""
+    from rich.cells import cell_len
+
+    widths = [cell_len(h) for h, _, _ in columns]
+    for row in rows:
+        for i, (_, _, cell) in enumerate(columns):
+            widths[i] = max(widths[i], cell_len(cell(row)))
+    return sum(widths) + 2 * len(widths) + 2
+
+
 def compare_text(result: Comparison, ctx: RenderContext) -> str:
     """The leaderboard as a table for a person (names are rich ``Text``: never read as markup)."""
     from rich.console import Console
@@ -273,10 +284,13 @@ def compare_text(result: Comparison, ctx: RenderContext) -> str:
     console = Console(file=buf, width=max(ctx.width, 160), no_color=True, highlight=False)
     console.print(Text(_headline(result)))
     columns = _columns(result)
+    rows, left_out = _limit(result, _rows(result))
+    # A table wider than the page (many hyperparameters) is printed whole, its lines running
+    # long, rather than squeezed into columns one character wide.
+    console.width = max(console.width, _natural_width(columns, rows))
     table = Table(box=None, padding=(0, 1), header_style="bold", show_edge=False)
     for header, justify, _ in columns:
         table.add_column(Text(header), justify=justify)  # type: ignore[arg-type]
-    rows, left_out = _limit(result, _rows(result))
     for row in rows:
         table.add_row(*(Text(cell(row)) for _, _, cell in columns))
     console.print(table)

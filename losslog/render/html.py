@@ -25,6 +25,7 @@ from losslog.render.words import (
     checkpoint_sentence,
     gap_sentence,
     headline,
+    monitor_sentence,
     num,
     replaced_sentence,
     trend_text,
@@ -163,7 +164,7 @@ def run_section(run: RunAnalysis, index: int, chart_svg: str | None = None) -> s
             f'<li><span class="sev sev-{esc(f.severity)}">{esc(SEVERITY_LABEL[f.severity])}</span> '
             f"<code>{esc(f.code)}</code>: {esc(f.message)}</li>"
         )
-    for sentence in (gap_sentence(run), replaced_sentence(run)):
+    for sentence in (monitor_sentence(run), gap_sentence(run), replaced_sentence(run)):
         if sentence:
             items.append(f"<li>{esc(sentence)}</li>")
     for w in run.warnings:

@@ -15,6 +15,7 @@ from losslog.render.words import (
     checkpoint_sentence,
     gap_sentence,
     headline,
+    monitor_sentence,
     num,
     replaced_sentence,
     trend_text,
@@ -45,7 +46,7 @@ def run_markdown(run: RunAnalysis, chart: str | None = None) -> str:
         lines.append(f"- **{SEVERITY_LABEL[f.severity]}** `{f.code}`: {md_escape(f.message)}")
         if f.suggestion:
             lines.append(f"  - suggestion: {md_escape(f.suggestion)}")
-    for sentence in (gap_sentence(run), replaced_sentence(run)):
+    for sentence in (monitor_sentence(run), gap_sentence(run), replaced_sentence(run)):
         if sentence:
             lines.append(f"- {md_escape(sentence)}")
     for w in run.warnings:

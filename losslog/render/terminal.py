@@ -23,6 +23,7 @@ from losslog.render.words import (
     gap_sentence,
     headline,
     loss_reading_sentence,
+    monitor_sentence,
     num,
     replaced_sentence,
     trend_text,
@@ -60,7 +61,7 @@ def run_group(run: RunAnalysis) -> Group:
         line = _t(f"  {SEVERITY_MARK[f.severity]} {SEVERITY_LABEL[f.severity]} {f.code}: ", _STYLE[f.severity])
         line.append(safe_text(f.message))
         parts.append(line)
-    for sentence in (gap_sentence(run), loss_reading_sentence(run), replaced_sentence(run)):
+    for sentence in (monitor_sentence(run), gap_sentence(run), loss_reading_sentence(run), replaced_sentence(run)):
         if sentence:
             parts.append(_t("  " + sentence, "dim"))
     for w in run.warnings:

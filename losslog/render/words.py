@@ -116,3 +116,11 @@ def replaced_sentence(run: RunAnalysis) -> str | None:
         f"{run.replaced_points} point{'s' if run.replaced_points != 1 else ''} replaced by later writes of the "
         "same steps (resumed or appended log; --keep-all keeps them)"
     )
+
+
+def monitor_sentence(run: RunAnalysis) -> str | None:
+    """Which metric picked the checkpoint and why (the trainer's setting, the convention, the default)."""
+    m = run.monitor
+    if m is None:
+        return None
+    return "; ".join((m.reason, *(f"note: {n}" for n in m.notes)))
