@@ -57,15 +57,15 @@ def groups_of(table: Any) -> list[RunGroup]:
 
 def ranked_inputs(result: Compared, runs: Sequence[Run]) -> tuple[list[ChartRun], tuple[str, ...]]:
     """Chart inputs in the table's order, and their column titles (``#rank name``)."""
-    from losslog.render.chart_series import chart_inputs, short_names
+    from losslog.render import chart  # through the entry point: one place to watch what is drawn
 
     board, rep = result.board, result.report
     by_name = {a.name: a for a in rep.runs}
     standings = {s.name: s for s in board.standings}
     order = [str(n) for n in result.sweep.frame["run"]] if result.sweep is not None else list(board.order)
     order = [n for n in order if n in by_name]
-    inputs = chart_inputs(runs, [by_name[n] for n in order], rep.options)
-    names = short_names([cr.name for cr in inputs], 30 if len(inputs) <= 4 else 22)
+    inputs = chart.chart_inputs(runs, [by_name[n] for n in order], rep.options)
+    names = chart.short_names([cr.name for cr in inputs], 30 if len(inputs) <= 4 else 22)
     titles = []
     for cr, short in zip(inputs, names):
         rank = standings[cr.name].rank if cr.name in standings else None
