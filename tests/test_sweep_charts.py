@@ -110,11 +110,11 @@ def test_groups_are_drawn_as_mean_and_min_max_band(thirty: list[ChartRun]) -> No
     titled = [ap for ap in plan.axes if ap.title]
     runs_drawn = [ap for ap in titled if ap.run is not None]
     group_cells = [ap for ap in titled if ap.run is None]
-    assert len(runs_drawn) == TOP_RUNS_WITH_GROUPS
+    assert len(runs_drawn) == MAX_CELLS - 5  # the runs fill what the 5 groups leave
     assert [ap.title.splitlines()[0] for ap in group_cells][:2] == ["group lr=0.001", "group lr=0.003"]
     assert "n=6" in group_cells[0].title
     assert "5 groups drawn as mean, band min–max" in plan.note
-    assert "18 more runs not drawn" in plan.note
+    assert "11 more runs not drawn (the best 19 are)" in plan.note
     bands = [a for ap in plan.axes for a in ap.artists if isinstance(a, Band)]
     means = {a.gid: a for ap in plan.axes for a in ap.artists if isinstance(a, Line) and a.gid.startswith("mean:")}
     band = next(b for b in bands if b.gid == "band:group:lr=0.001:loss:val")
@@ -122,6 +122,15 @@ def test_groups_are_drawn_as_mean_and_min_max_band(thirty: list[ChartRun]) -> No
     assert np.all(band.lo <= mean.y + 1e-12) and np.all(mean.y <= band.hi + 1e-12)
     assert np.any(band.hi - band.lo > 1e-3)  # the seeds differ: the band has width
     assert "group: mean, band min–max" in [e.label for e in plan.legend.entries]
+
+
+def test_groups_past_the_cap_leave_twelve_runs_and_few_groups_are_ignored(thirty: list[ChartRun]) -> None:
+    pairs = [RunGroup(f"p{i}", (thirty[2 * i].name, thirty[2 * i + 1].name)) for i in range(15)]
+    pick = select(thirty, pairs, limit=MAX_CELLS)
+    assert len(pick.runs) == TOP_RUNS_WITH_GROUPS and len(pick.groups) == MAX_CELLS - TOP_RUNS_WITH_GROUPS
+    assert pick.groups_left_out == 15 - len(pick.groups) and "3 more groups not drawn" in pick.note
+    few = select(thirty, pairs[:2], limit=MAX_CELLS)  # 4 of 30 runs in groups: not a grouped sweep
+    assert few.groups == () and len(few.runs) == MAX_CELLS
 
 
 def test_a_group_of_one_run_is_not_a_band(thirty: list[ChartRun]) -> None:
@@ -293,6 +302,6 @@ def test_plot_of_many_runs_says_what_it_left_out(tmp_path: Path) -> None:
     out = tmp_path / "many.svg"
     res = CliRunner().invoke(app, ["plot", str(root), "-o", str(out)])
     assert res.exit_code == 0, res.output
-    assert "18 more runs not drawn (the best 12 are); 6 groups drawn as mean, band min–max" in res.stderr
+    assert "12 more runs not drawn (the best 18 are); 6 groups drawn as mean, band min–max" in res.stderr
     svg = out.read_text()
     assert 'id="band:group:lr=0.0001, opt=adam:loss:val"' in svg

@@ -26,7 +26,9 @@ from losslog.sanitize import safe_text
 
 #: At most this many cells (runs, then groups) in a side-by-side chart.
 MAX_CELLS = 24
-#: Past ``MAX_CELLS`` runs, with groups: this many cells go to the best runs, the rest to groups.
+#: Past ``MAX_CELLS`` runs, with groups: at least this many cells go to the best runs, the rest
+#: (up to ``MAX_CELLS - TOP_RUNS_WITH_GROUPS``) to the best groups. Groups count only when they hold
+#: at least half of the runs (a continuous sweep where two values happen to coincide has none).
 TOP_RUNS_WITH_GROUPS = 12
 BAND_ALPHA = 0.22
 BAND_WORDS = "mean, band min–max"
@@ -77,7 +79,8 @@ def _group_key(g: GroupCell) -> tuple[int, float]:
 
 
 def select(runs: Sequence[ChartRun], groups: Sequence[RunGroup] = (), limit: int = MAX_CELLS) -> Selection:
-    """All runs when they fit; else the best runs and, with groups of two or more, the best groups."""
+    """All runs when they fit; else the best runs and, with groups of two or more runs holding at
+    least half of the runs, the best groups (at most ``MAX_CELLS - TOP_RUNS_WITH_GROUPS``)."""
     if len(runs) <= limit:
         return Selection(tuple(range(len(runs))), (), (), 0, "")
     by_name = {cr.name: cr for cr in runs}
@@ -86,8 +89,10 @@ def select(runs: Sequence[ChartRun], groups: Sequence[RunGroup] = (), limit: int
         for g in groups
         if len(members := tuple(by_name[n] for n in g.runs if n in by_name)) >= 2
     ]
+    if 2 * sum(len(g.members) for g in cells) < len(runs):
+        cells = []  # a few coinciding values in a continuous sweep are not groups worth the space
     cells.sort(key=_group_key)
-    n_runs = min(TOP_RUNS_WITH_GROUPS, limit) if cells else limit
+    n_runs = limit - min(len(cells), limit - min(TOP_RUNS_WITH_GROUPS, limit))
     drawn_groups = tuple(cells[: limit - n_runs])
     order = rank_order(runs)
     kept = tuple(order[:n_runs])
