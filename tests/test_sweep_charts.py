@@ -305,3 +305,13 @@ def test_plot_of_many_runs_says_what_it_left_out(tmp_path: Path) -> None:
     assert "12 more runs not drawn (the best 18 are); 6 groups drawn as mean, band min–max" in res.stderr
     svg = out.read_text()
     assert 'id="band:group:lr=0.0001, opt=adam:loss:val"' in svg
+
+
+def test_a_seed_is_left_out_even_when_nothing_was_grouped() -> None:
+    frame = pd.DataFrame(
+        {"run": ["a", "b", "c"], "best": [0.3, 0.4, 0.5], "verdict": ["healthy"] * 3, "rank": [1, 2, 3],
+         "hp.lr": [1e-4, 1e-3, 1e-2], "hp.seed": [2, 0, 1]}
+    )  # fmt: skip
+    plan = plan_sweep(Table(frame, ["hp.lr", "hp.seed"]))  # no seed_columns: no group formed
+    assert [s.axis.name for s in plan.scatter] == ["lr"]
+    assert "mean of the runs at a value" not in [k for k, _ in plan.verdict_keys]  # one run per value: no means

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from losslog.render.chart_draw import LITERAL, _import_mpl, _step_tick
-from losslog.render.sweep_plan import Parallel, Scatter, SweepPlan
+from losslog.render.sweep_plan import MEANS_LABEL, Parallel, Scatter, SweepPlan
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,9 +44,13 @@ def draw_sweep(plan: SweepPlan) -> Figure:
     if plan.verdict_keys and plan.scatter:
         from matplotlib.lines import Line2D
 
-        keys = [Line2D([], [], color=c, marker="o", linestyle="none", markersize=6) for _, c in plan.verdict_keys]
-        keys.append(Line2D([], [], color="black", marker="D", linestyle="-", markersize=6, linewidth=1))
-        labels = [label for label, _ in plan.verdict_keys] + ["mean of the runs at a value"]
+        keys = [
+            Line2D([], [], color="black", marker="D", linestyle="-", markersize=6, linewidth=1)
+            if label == MEANS_LABEL
+            else Line2D([], [], color=c, marker="o", linestyle="none", markersize=6)
+            for label, c in plan.verdict_keys
+        ]
+        labels = [label for label, _ in plan.verdict_keys]
         legend = fig.legend(keys, labels, loc="outside lower center", ncols=len(labels), fontsize=8, frameon=False)
         for text in legend.get_texts():
             text.set_parse_math(False)

@@ -49,6 +49,7 @@ MAX_CATEGORY_LABELS = 12
 #: ``max/min`` of positive values from which an axis is logarithmic
 LOG_RATIO = 100.0
 MISSING = "–"
+MEANS_LABEL = "mean of the runs at a value"
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,7 +97,8 @@ class SweepPlan:
     top: tuple[Line, ...]
     top_axis: XAxis | None
     legend: tuple[tuple[str, str], ...]  # (label, colour) of the top curves
-    verdict_keys: tuple[tuple[str, str], ...]  # (label, colour) of the scatter points
+    #: (label, colour) of the scatter's keys: the verdict colours shown, then the means (when drawn)
+    verdict_keys: tuple[tuple[str, str], ...]
     columns: int
     size: tuple[float, float]
     notes: tuple[str, ...]
@@ -239,7 +241,10 @@ def plan_sweep(table: Any, runs: Sequence[ChartRun] = (), opts: ChartOptions | N
     opts = opts or ChartOptions()
     rows: list[dict[str, Any]] = table.frame.to_dict("records")
     varying = [c for c in table.varying if c in table.frame.columns]
-    seeds = [c for c in getattr(table, "seed_columns", []) or [] if c in varying]
+    from losslog.sweep import is_seed_name
+
+    seed_cols = set(getattr(table, "seed_columns", []) or [])
+    seeds = [c for c in varying if c in seed_cols or is_seed_name(c)]
     shown = [c for c in varying if c not in seeds] or varying
     notes: list[str] = []
     if len(shown) > MAX_HPARAMS:
@@ -270,13 +275,15 @@ def plan_sweep(table: Any, runs: Sequence[ChartRun] = (), opts: ChartOptions | N
     width = max(11.0, 3.4 * cols + 1.0)
     height = 3.0 * srows + 3.6 + (3.6 if top else 0) + 1.2
     verdicts = sorted({str(r.get("verdict")) for r in rows})
-    keys = tuple(
+    keys = (*(
         (label, colour)
         for label, colour in (("healthy run", BLUE), ("run with a warning", ORANGE), ("diverged run", BAD_COLOUR))
         if any((v == "healthy") == (label == "healthy run") and (v == "divergence") == (label == "diverged run")
                for v in verdicts)
-    )  # fmt: skip
+    ), (MEANS_LABEL, "black"))  # fmt: skip
     title = safe_text(opts.title or f"sweep of {len(rows)} runs: best {metric}")
+    if not any(len(sc.mean_x) for sc in scatter):
+        keys = tuple(k for k in keys if k[0] != MEANS_LABEL)
     return SweepPlan(
         title, f"best {metric}", goal, tuple(scatter), _parallel(axes, best, goal), top, top_axis, legend, keys,
         cols, (width, height), tuple(notes),
