@@ -28,6 +28,7 @@ from losslog.hparams import (
     parse_text_value,
     simple_yaml,
     unwrap_wandb,
+    varying_keys,
 )
 from losslog.readers.discover import discover
 from tests.conftest import curve_rows, keras_csv_text
@@ -520,3 +521,26 @@ def test_huggingface_config_from_the_last_checkpoint(tmp_path: Path) -> None:
     (tmp_path / "run-0" / "config.json").unlink()
     run = next(r for r in losslog.read(tmp_path) if r.name == "run-0")
     assert hparams_for(run).values["hidden_size"] == 16
+
+
+def test_varying_keys() -> None:
+    nan = float("nan")
+    rows = [
+        {"a": 1, "b": 1.0, "c": nan, "d": True, "e": nan, "f": "x", "g": [1]},
+        {"a": 1.0, "b": 1, "c": nan, "d": 1, "e": nan, "f": "x", "g": [2]},
+        {"a": 1, "b": None, "e": nan, "f": "x", "g": [1]},
+    ]
+    assert varying_keys(rows) == ["b", "c", "d", "g"]  # 1 == 1.0; True != 1; NaN == NaN; missing varies
+    assert varying_keys(rows, ["f", "a", "b"]) == ["b"]
+    assert varying_keys([]) == []
+
+
+def test_yaml_past_the_readers_limits_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    keras_log(tmp_path / "run" / "training.log")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)
+    )
+    (tmp_path / "run" / "params.yaml").write_text(bomb)  # 10^9 values once expanded
+    found = hparams_for(losslog.read(tmp_path)[0])
+    assert found.values == {}
+    assert any("params.yaml" in w and "YAML" in w for w in found.warnings), found.warnings

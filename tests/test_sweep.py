@@ -407,3 +407,57 @@ def test_plot_draws_the_tables_runs(grid: Path, tmp_path: Path, monkeypatch: pyt
     result = runner.invoke(app, ["compare", str(grid), "--where", "lr==0.01", "--top", "2", "--plot", str(out)])
     assert result.exit_code == 0, result.output
     assert drawn == [["lr=0.01,seed=0", "lr=0.01,seed=3"]] and out.stat().st_size > 0
+
+
+def test_run_names_and_paths_are_not_hyperparameters_and_do_not_split_seed_groups(tmp_path: Path) -> None:
+    n = 0
+    for i, lr0 in enumerate(LRS):
+        for seed in SEEDS[:2]:
+            n += 1
+            d = tmp_path / "runs" / "detect" / f"train{n}"
+            write_run(d / "training.log", floor(i, seed))
+            args = f"task: detect\nname: train{n}\nsave_dir: runs/detect/train{n}\nlr0: {lr0}\nseed: {seed}\n"
+            (d / "args.yaml").write_text(args)
+    table = losslog.sweep(tmp_path)
+    assert table.varying == ["hp.lr0", "hp.seed"]
+    assert table.bookkeeping == ["hp.name", "hp.save_dir"]
+    assert table.group_by == ["hp.lr0"] and list(table.groups["n"]) == [2, 2, 2]
+    assert "hp.save_dir" in losslog.sweep(tmp_path, all_hparams=True).shown
+    assert "hp.name" not in table.shown
+
+
+def test_the_text_says_what_hyperparameters_it_left_out(tmp_path: Path) -> None:
+    for i, lr in enumerate(LRS):
+        d = tmp_path / f"train{i}"
+        write_run(d / "training.log", 0.3 + i / 10)
+        (d / "args.yaml").write_text(f"name: train{i}\nlr0: {lr}\nepochs: 20\nbatch: 16\n")
+    text = runner.invoke(app, ["compare", str(tmp_path)]).stdout
+    assert "2 hyperparameter(s) the same in every run not shown (--all-hparams shows them)" in text
+    assert "run names and folders (name) not shown (--all-hparams shows them)" in text
+    text = runner.invoke(app, ["compare", str(tmp_path), "--all-hparams"]).stdout
+    assert "not shown" not in text and text.splitlines()[1].split()[-4:] == ["name", "lr0", "epochs", "batch"]
+
+
+def test_hyperparameter_file_problems_are_warnings_not_failures(tmp_path: Path) -> None:
+    for i in range(7):
+        d = tmp_path / f"lr={i / 10}"
+        write_run(d / "training.log", 0.3 + i / 10)
+        (d / "training_args.json").write_text('{\n  "broken": \n')
+    result = runner.invoke(app, ["compare", str(tmp_path)])
+    assert result.exit_code == 0
+    warned = [ln for ln in result.stderr.splitlines() if "training_args.json" in ln]
+    assert len(warned) == 5 and "2 more warning(s) about hyperparameter files" in result.stderr
+    assert len(losslog.sweep(tmp_path).warnings) == 7
+
+
+def test_the_api_function_and_the_module_share_a_name() -> None:
+    code = (
+        "import losslog, losslog.sweep\n"
+        "from losslog.sweep import build_sweep\n"
+        "from losslog import SweepTable\n"
+        "assert callable(losslog.sweep) and losslog.sweep.__module__ == 'losslog.api'\n"
+        "assert build_sweep.__module__ == 'losslog.sweep' and SweepTable.__module__ == 'losslog.sweep'\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr

@@ -58,7 +58,7 @@ def compare(
     output: OutputOpt = None,
     plot: Annotated[
         Path | None,
-        typer.Option("--plot", help="Also draw the runs side by side, in ranked order (.png, .svg or .pdf)."),
+        typer.Option("--plot", help="Also draw the table's runs side by side, in its order (.png, .svg or .pdf)."),
     ] = None,
     raw_csv: Annotated[
         bool,

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from losslog.errors import InputError, LossLogError, ParseError
 from losslog.model import Run
-from losslog.readers import registry
+from losslog.readers import log_names, registry
 from losslog.readers.base import Reader, make_probe
 from losslog.readers.settings import trainer_monitor
+from losslog.readers.text import looks_binary
 
 #: File names that say nothing about the run: such a run is named after its folder instead.
 GENERIC_NAMES = frozenset(
@@ -36,6 +37,9 @@ GENERIC_NAMES = frozenset(
         "losses.csv",
     }
 )
+#: How deep a walk goes below the folder given: deeper is an error, never an endless walk.
+MAX_WALK_DEPTH = 64
+
 _SKIP_DIRS = re.compile(r"^(\..*|__pycache__|node_modules|site-packages)$")
 _HF_CHECKPOINT = re.compile(r"^checkpoint-\d+$")
 
@@ -46,6 +50,8 @@ class Discovery:
     errors: list[LossLogError] = field(default_factory=list)
     #: files seen while walking a folder that no reader claimed (shown with --verbose)
     ignored: list[Path] = field(default_factory=list)
+    #: real paths already walked or read: a symlink loop or a second link to a log counts once
+    seen: set[str] = field(default_factory=set, repr=False)
 
 
 def _run_base_name(path: Path, rel: str | None) -> str:
@@ -106,6 +112,30 @@ def _check_file(path: Path) -> None:
         raise InputError("empty file", path)
 
 
+def _first_visit(path: Path, out: Discovery) -> bool:
+    """True the first time a real path is met in this discovery (symlinks resolved)."""
+    real = os.path.realpath(path)
+    if real in out.seen:
+        return False
+    out.seen.add(real)
+    return True
+
+
+def _unread_file(path: Path, problem: str | None, out: Discovery, binary: bool = False) -> None:
+    """A walked file no reader took: an input error when it carries a log's name (or a text log's
+    suffix over binary data) or could not be opened (``problem`` says why), quietly skipped only
+    when it plainly is no log."""
+    name = path.name
+    if problem is not None and not log_names.plainly_not_a_log(name):
+        out.errors.append(InputError(problem, path))
+    elif problem is None and log_names.corrupt_log(name, binary):
+        out.errors.append(
+            InputError("named like a training log, but not one losslog can read (corrupt or binary data?)", path)
+        )
+    else:
+        out.ignored.append(path)
+
+
 def _walk(
     folder: Path,
     root: Path,
@@ -114,7 +144,13 @@ def _walk(
     out: Discovery,
     on_path: Callable[[Path], None] | None,
     raise_unexpected: bool,
+    depth: int = 0,
 ) -> None:
+    if not _first_visit(folder, out):
+        return  # a symlink loop, or a second link to a folder already walked
+    if depth > MAX_WALK_DEPTH:
+        out.errors.append(InputError(f"folders nested deeper than {MAX_WALK_DEPTH} levels; not walked", folder))
+        return
     rel = os.path.relpath(folder, root)
     probe = make_probe(folder)
     dir_reader = forced if forced is not None and forced.reads_dirs else registry.best_reader(probe)
@@ -130,38 +166,49 @@ def _walk(
         _read_one(folder, dir_reader, base, keep_all, out, raise_unexpected)
         return
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        # links after real entries: a log reached both ways is read once, under its real name
+        entries = sorted(os.scandir(folder), key=lambda e: (e.is_symlink(), e.name))
     except OSError as exc:
         out.errors.append(InputError(f"cannot list folder: {exc.strerror}", folder))
         return
     has_trainer_state = any(e.name == "trainer_state.json" for e in entries)
     # Hugging Face copies the whole history into every checkpoint-N/: without a top-level
     # trainer_state.json, the newest checkpoint holds the longest history and stands for the run.
-    checkpoints = [e for e in entries if _HF_CHECKPOINT.match(e.name) and e.is_dir()]
+    checkpoints = [e for e in entries if _HF_CHECKPOINT.match(e.name) and _is_dir(e)]
     newest_checkpoint = max(checkpoints, key=lambda e: int(e.name.split("-")[1])).name if checkpoints else None
     for entry in entries:
         path = Path(entry.path)
-        if entry.is_dir(follow_symlinks=True):
+        if _is_dir(entry):
             if _SKIP_DIRS.match(entry.name):
                 continue
             if _HF_CHECKPOINT.match(entry.name) and (has_trainer_state or entry.name != newest_checkpoint):
                 # Hugging Face copies the same history into every checkpoint-N/: count it once.
                 out.ignored.append(path)
                 continue
-            _walk(path, root, forced, keep_all, out, on_path, raise_unexpected)
+            _walk(path, root, forced, keep_all, out, on_path, raise_unexpected, depth + 1)
             continue
-        if not entry.is_file(follow_symlinks=True) or entry.name.startswith("."):
+        if entry.name.startswith("."):
+            continue
+        if log_names.plainly_not_a_log(entry.name):
+            out.ignored.append(path)  # a README, a picture, code: never sniffed (random bytes may look like text)
             continue
         try:
-            if entry.stat().st_size == 0:
-                out.ignored.append(path)
+            if not entry.is_file(follow_symlinks=True):
+                if entry.is_symlink() and log_names.carries_log_name(entry.name):
+                    _unread_file(path, "a link to nothing (dangling symlink, or a link loop)", out)
                 continue
-            reader = forced if forced is not None and not forced.reads_dirs else registry.best_reader(make_probe(path))
-        except OSError:
-            out.ignored.append(path)
+            if not _first_visit(path, out):
+                continue  # the same file through another link: read once
+            if entry.stat().st_size == 0:
+                _unread_file(path, "empty file" if log_names.carries_log_name(entry.name) else None, out)
+                continue
+            file_probe = make_probe(path)
+            reader = forced if forced is not None and not forced.reads_dirs else registry.best_reader(file_probe)
+        except OSError as exc:
+            _unread_file(path, f"cannot read: {exc.strerror or exc}", out)
             continue
         if reader is None:
-            out.ignored.append(path)
+            _unread_file(path, None, out, binary=looks_binary(file_probe.head))
             continue
         if on_path:
             on_path(path)
@@ -170,6 +217,13 @@ def _walk(
         if base == "":
             base = root.resolve().name
         _read_one(path, reader, base, keep_all, out, raise_unexpected)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=True)
+    except OSError:
+        return False
 
 
 def discover(
@@ -193,6 +247,7 @@ def discover(
                 raise InputError("no such file or directory", path)
             if path.is_dir():
                 before_runs, before_errors = len(out.runs), len(out.errors)
+                out.seen.clear()  # each folder given is walked whole, even if it was walked before
                 _walk(path, path, forced, keep_all, out, on_path, raise_)
                 if len(out.runs) == before_runs and len(out.errors) == before_errors:
                     raise InputError(

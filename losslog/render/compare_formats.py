@@ -217,10 +217,14 @@ def _notes(result: Comparison, left_out: int) -> list[str]:
     if sweep.filtered_out:
         where = " and ".join(safe_text(w) for w in sweep.where)
         notes.append(f"{sweep.filtered_out} of {sweep.total} run(s) left out by --where {where}")
-    constant = len(sweep.hparam_columns) - len(sweep.varying)
-    shown_hp = [c for c in sweep.shown if c.startswith(HP)]
-    if constant > 0 and len(shown_hp) < len(sweep.hparam_columns):
-        notes.append(f"{constant} hyperparameter(s) the same in every run not shown (--all-hparams shows them)")
+    shown_hp = {c for c in sweep.shown if c.startswith(HP)}
+    constant = [c for c in sweep.hparam_columns if c not in sweep.varying and c not in sweep.bookkeeping]
+    if any(c not in shown_hp for c in constant):
+        notes.append(f"{len(constant)} hyperparameter(s) the same in every run not shown (--all-hparams shows them)")
+    hidden = [c[len(HP) :] for c in sweep.bookkeeping if c not in shown_hp]
+    if hidden:
+        names = ", ".join(safe_text(c) for c in hidden)
+        notes.append(f"run names and folders ({names}) not shown (--all-hparams shows them)")
     return notes
 
 

@@ -241,7 +241,7 @@ def plan_sweep(table: Any, runs: Sequence[ChartRun] = (), opts: ChartOptions | N
     opts = opts or ChartOptions()
     rows: list[dict[str, Any]] = table.frame.to_dict("records")
     varying = [c for c in table.varying if c in table.frame.columns]
-    from losslog.sweep import is_seed_name
+    from losslog.sweep_groups import is_seed_name
 
     seed_cols = set(getattr(table, "seed_columns", []) or [])
     seeds = [c for c in varying if c in seed_cols or is_seed_name(c)]

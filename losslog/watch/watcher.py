@@ -25,15 +25,9 @@ from pathlib import Path
 from losslog.analysis import AnalysisOptions
 from losslog.errors import InputError
 from losslog.readers import registry
+from losslog.watch.event_feeds import EventFolderFeed
 from losslog.watch.events import WatchEvent
-from losslog.watch.feeds import (
-    HEADER_LINE_READERS,
-    JSON_LINE_READERS,
-    EventFolderFeed,
-    Feed,
-    LineFeed,
-    WholeFeed,
-)
+from losslog.watch.feeds import HEADER_LINE_READERS, JSON_LINE_READERS, Feed, LineFeed, WholeFeed
 from losslog.watch.layout import Layout, RunSpec
 from losslog.watch.state import RunState
 
