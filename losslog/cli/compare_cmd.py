@@ -29,7 +29,7 @@ from losslog.errors import LossLogError
 from losslog.hparams import fold_hparams_sessions
 from losslog.output import print_note, print_warning
 from losslog.render.base import RenderContext
-from losslog.render.compare_formats import COMPARE_RENDERERS, Comparison, direction
+from losslog.render.compare_formats import COMPARE_RENDERERS, Comparison
 from losslog.report import InputProblem, Report
 from losslog.sweep import SweepTable, build_sweep, parse_sweep_spec
 
@@ -135,25 +135,14 @@ def compare(
     rep = compare_report(found.runs, found.errors, options)
     board = rank_runs(rep.runs, options.monitor, options.mode)
     table = sweep_table(board, rep, spec)
-    emit(renderer, Comparison(board, rep, table), RenderContext(output=output, raw_csv=raw_csv))
+    emit(renderer, Comparison(board, rep, table), RenderContext(output=output, runs=found.runs, raw_csv=raw_csv))
     if plot is not None and len(table.frame):
-        from losslog.render import chart
+        from losslog.render.chart import save_figure
+        from losslog.render.compare_charts import compare_figure
 
-        by_name = {a.name: a for a in rep.runs}
-        standings = {s.name: s for s in board.standings}
-        shown = [standings[n] for n in table.frame["run"]]  # the table's runs, in its order
-        ranked = [by_name[s.name] for s in shown]
-        inputs = chart.chart_inputs(found.runs, ranked, options)
-        names = chart.short_names([s.name for s in shown], 30 if len(ranked) <= 4 else 22)
-        titles = tuple(f"#{s.rank} {n}" if s.rank is not None else f"– {n}" for s, n in zip(shown, names))
-        opts = chart.ChartOptions(
-            smooth=options.smooth,
-            title=f"ranked by {board.metric} ({direction(board.goal)})",
-            column_titles=titles,
-        )
-        fig = chart.figure_grid(inputs, opts)
-        chart.save_figure(fig, plot)
-        print_note(f"wrote {plot}")
+        fig, left_out = compare_figure(Comparison(board, rep, table), found.runs)
+        save_figure(fig, plot)
+        print_note(f"wrote {plot}" + (f"; {left_out}" if left_out else ""))
     finish(rep.errors, bool(rep.runs))
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from losslog.analysis.compare import Leaderboard, Standing
 from losslog.render.base import RenderContext, Renderer
+from losslog.render.compare_html import compare_html
 from losslog.report import SCHEMA_VERSION, Report, run_to_dict
 from losslog.sanitize import safe_text, spreadsheet_safe
 from losslog.sweep import HP, SweepTable
@@ -399,4 +400,5 @@ COMPARE_RENDERERS: tuple[Renderer[Comparison], ...] = (
     Renderer(
         "csv", "one row per run with its hyperparameters; names made spreadsheet-safe unless --raw-csv", compare_csv
     ),
+    Renderer("html", "one self-contained page: the table sortable in the browser, groups, charts", compare_html),
 )
