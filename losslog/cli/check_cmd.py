@@ -24,12 +24,13 @@ from losslog.cli.common import (
     format_option,
     split_format,
     with_analysis_options,
+    with_remote_options,
     write_output,
 )
-from losslog.cli.loading import load_runs
+from losslog.cli.loading import load_baseline_input, load_runs
 from losslog.config import Config, load_config
 from losslog.errors import LossLogError, UsageError
-from losslog.gate import judge, load_baseline, parse_spec
+from losslog.gate import judge, parse_spec
 from losslog.output import print_error, print_warning
 from losslog.render.base import RenderContext
 from losslog.render.check_formats import GateOutcome, check_renderers, gate_markdown
@@ -98,14 +99,15 @@ CHECK_RENDERERS = check_renderers(_gate_text)
 
 @app.command(cls=ConfiguredCommand)
 @handle_errors
+@with_remote_options
 @with_analysis_options()
 def check(
     ctx: typer.Context,
     paths: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Argument(
             metavar="PATH",
-            help="Log files or folders (default: `paths` from the config file).",
+            help="Log files or folders, or their URLs (s3://, gs:// ...) (default: `paths` from the config file).",
             show_default=False,
         ),
     ] = None,
@@ -128,11 +130,11 @@ def check(
         ),
     ] = None,
     baseline: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--baseline",
             metavar="PATH",
-            help="A baseline log, folder, or JSON report saved by `losslog report -f json`.",
+            help="A baseline log, folder, or JSON report saved by `losslog report -f json` (a path or a URL).",
         ),
     ] = None,
     max_regression: Annotated[
@@ -184,7 +186,7 @@ def check(
     found = load_runs(run_paths, fmt_in, keep_all, verbose)
     report = build_report(found.runs, found.errors, options)
     if baseline is not None:
-        baselines = load_baseline(baseline, fmt_in, keep_all, options, app_context().traceback)
+        baselines = load_baseline_input(baseline, fmt_in, keep_all, options, app_context().traceback)
         spec = spec.with_baseline(baselines, str(baseline))
     gate = judge(report, found.runs, spec)
     outcome = GateOutcome(report, gate)

@@ -12,16 +12,17 @@ from losslog.analysis.compare import options_for, rank_runs
 from losslog.analysis.run_analysis import analyze
 from losslog.cli.app import app, handle_errors
 from losslog.cli.common import (
+    InputsArg,
     KeepAllOpt,
     LogFormatOpt,
     OutputOpt,
-    PathsArg,
     VerboseOpt,
     emit,
     finish,
     format_option,
     split_format,
     with_analysis_options,
+    with_remote_options,
 )
 from losslog.cli.loading import load_runs
 from losslog.errors import LossLogError
@@ -45,9 +46,10 @@ def compare_report(runs: list[Any], errors: list[LossLogError], options: Any) ->
 
 @app.command()
 @handle_errors
+@with_remote_options
 @with_analysis_options()
 def compare(
-    paths: PathsArg,
+    paths: InputsArg,
     format: Annotated[str | None, format_option(COMPARE_RENDERERS)] = None,
     output: OutputOpt = None,
     plot: Annotated[

@@ -106,14 +106,17 @@ def _check_file(path: Path) -> None:
         raise InputError("empty file", path)
 
 
+#: what the walk does with a path a reader claimed: (path, reader, run base name)
+Visit = Callable[[Path, Reader, str], None]
+
+
 def _walk(
     folder: Path,
     root: Path,
     forced: Reader | None,
-    keep_all: bool,
+    visit: Visit,
     out: Discovery,
     on_path: Callable[[Path], None] | None,
-    raise_unexpected: bool,
 ) -> None:
     rel = os.path.relpath(folder, root)
     probe = make_probe(folder)
@@ -127,7 +130,7 @@ def _walk(
         if on_path:
             on_path(folder)
         base = _run_base_name(folder, rel) if folder != root else _run_base_name(folder, None)
-        _read_one(folder, dir_reader, base, keep_all, out, raise_unexpected)
+        visit(folder, dir_reader, base)
         return
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -148,7 +151,7 @@ def _walk(
                 # Hugging Face copies the same history into every checkpoint-N/: count it once.
                 out.ignored.append(path)
                 continue
-            _walk(path, root, forced, keep_all, out, on_path, raise_unexpected)
+            _walk(path, root, forced, visit, out, on_path)
             continue
         if not entry.is_file(follow_symlinks=True) or entry.name.startswith("."):
             continue
@@ -169,7 +172,7 @@ def _walk(
         base = _run_base_name(path, root_rel)
         if base == "":
             base = root.resolve().name
-        _read_one(path, reader, base, keep_all, out, raise_unexpected)
+        visit(path, reader, base)
 
 
 def discover(
@@ -187,13 +190,17 @@ def discover(
     forced = registry.get(fmt) if fmt else None
     raise_ = raise_unexpected
     out = Discovery()
+
+    def visit(p: Path, reader: Reader, base: str) -> None:
+        _read_one(p, reader, base, keep_all, out, raise_)
+
     for path in paths:
         try:
             if not path.exists():
                 raise InputError("no such file or directory", path)
             if path.is_dir():
                 before_runs, before_errors = len(out.runs), len(out.errors)
-                _walk(path, path, forced, keep_all, out, on_path, raise_)
+                _walk(path, path, forced, visit, out, on_path)
                 if len(out.runs) == before_runs and len(out.errors) == before_errors:
                     raise InputError(
                         "no training logs found in this folder "
@@ -214,6 +221,21 @@ def discover(
             out.errors.append(InputError(f"cannot read: {exc.strerror or exc}", path))
     _dedupe_names(out.runs)
     return out
+
+
+def claims(folder: Path, fmt: str | None = None) -> tuple[list[tuple[Path, Reader]], list[Path]]:
+    """The walk of ``folder`` without reading: (every path a reader claims with its reader, the
+    paths no reader claimed).
+
+    The seam for ``losslog.remote``: it walks a mirror holding only each object's first bytes,
+    fetches in full only what this names, then runs ``discover`` on the mirror, so a remote folder
+    is judged by exactly the local rules.
+    """
+    forced = registry.get(fmt) if fmt else None
+    out = Discovery()
+    found: list[tuple[Path, Reader]] = []
+    _walk(folder, folder, forced, lambda p, reader, _base: found.append((p, reader)), out, None)
+    return found, out.ignored
 
 
 def _anchor(run: Run) -> Path:
