@@ -133,9 +133,18 @@ def settings_in(path: Path) -> dict[str, Any] | None:
     return data
 
 
+def _exists(path: Path, kind: str = "any") -> bool:
+    """Whether a path is there; a folder we may not look into (a shared machine, another user's
+    home) counts as nothing there, so the search for a settings file never fails a command."""
+    try:
+        return path.is_file() if kind == "file" else path.exists()
+    except OSError:
+        return False
+
+
 def _git_root(start: Path) -> Path | None:
     for d in (start, *start.parents):
-        if (d / ".git").exists():
+        if _exists(d / ".git"):
             return d
     return None
 
@@ -147,7 +156,7 @@ def find_config(start: Path | None = None) -> Path | None:
     for d in (here, *here.parents):
         for name in CONFIG_NAMES:
             candidate = d / name
-            if candidate.is_file() and settings_in(candidate) is not None:
+            if _exists(candidate, "file") and settings_in(candidate) is not None:
                 return candidate
         if stop is not None and d == stop:
             break

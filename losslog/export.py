@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from losslog import sanitize
 from losslog.errors import UsageError
 from losslog.model import Run
 from losslog.output import write_output
@@ -103,8 +104,14 @@ def write_json(runs: list[Run], output: Path | None) -> None:
     write_output(json.dumps(records, allow_nan=False) + "\n", output)
 
 
-def write_csv(runs: list[Run], output: Path | None) -> None:
+def write_csv(runs: list[Run], output: Path | None, spreadsheet_safe: bool = True) -> None:
     """Stream the tidy table as CSV, run by run and chunk by chunk, from the runs' arrays.
+
+    Run, metric, split and tag come from strangers' logs: with ``spreadsheet_safe`` (the default)
+    a name that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` ...) is written
+    with a leading ``'`` (OWASP's advice, ``losslog.sanitize.spreadsheet_safe``); ``False`` writes
+    the names as the logs have them. Numbers are never touched. The cost is one check per series,
+    not per row.
 
     Each chunk's lines are formatted and joined by Arrow's compute kernels (shortest round-trip
     float text, so every value is exact) and written straight from the joined string buffer: no
@@ -115,18 +122,18 @@ def write_csv(runs: list[Run], output: Path | None) -> None:
     if output is None:
         stream = getattr(sys.stdout, "buffer", None)
         if stream is None:  # a text-only stdout (an embedding host): decode, slower but the same
-            for chunk in _csv_chunks(runs, pa):
+            for chunk in _csv_chunks(runs, pa, spreadsheet_safe):
                 sys.stdout.write(bytes(chunk).decode("utf-8"))
         else:
             sys.stdout.flush()
-            for chunk in _csv_chunks(runs, pa):
+            for chunk in _csv_chunks(runs, pa, spreadsheet_safe):
                 stream.write(chunk)
             stream.flush()
         return
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         with output.open("wb") as fh:
-            for chunk in _csv_chunks(runs, pa):
+            for chunk in _csv_chunks(runs, pa, spreadsheet_safe):
                 fh.write(chunk)
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
@@ -155,7 +162,12 @@ def _csv_quote(text: str) -> str:
     return text
 
 
-def _csv_chunks(runs: list[Run], pa: Any) -> Iterator[memoryview]:
+def _name_cell(text: str) -> str:
+    """A name column's cell that a spreadsheet shows as text, never runs as a formula."""
+    return _csv_quote(sanitize.spreadsheet_safe(text))
+
+
+def _csv_chunks(runs: list[Run], pa: Any, spreadsheet_safe: bool = True) -> Iterator[memoryview]:
     """The CSV's bytes: the header, then each run's lines, CSV_CHUNK_ROWS at a time.
 
     Arrow's kernels release the GIL, so chunks are formatted two at a time on worker threads
@@ -166,7 +178,7 @@ def _csv_chunks(runs: list[Run], pa: Any) -> Iterator[memoryview]:
     yield memoryview((",".join(EXPORT_COLUMNS) + "\n").encode())
     with ThreadPoolExecutor(max_workers=CSV_THREADS) as pool:
         pending: deque[Future[memoryview]] = deque()
-        for job in _csv_jobs(runs, pa):
+        for job in _csv_jobs(runs, pa, spreadsheet_safe):
             pending.append(pool.submit(job))
             if len(pending) > CSV_THREADS:
                 yield pending.popleft().result()
@@ -174,7 +186,7 @@ def _csv_chunks(runs: list[Run], pa: Any) -> Iterator[memoryview]:
             yield pending.popleft().result()
 
 
-def _csv_jobs(runs: list[Run], pa: Any) -> Iterator[Callable[[], memoryview]]:
+def _csv_jobs(runs: list[Run], pa: Any, spreadsheet_safe: bool = True) -> Iterator[Callable[[], memoryview]]:
     """One callable per chunk of about CSV_CHUNK_ROWS rows, each giving its CSV lines as bytes.
 
     A chunk is cut from one big run or gathers many small ones (a sweep of 200 short runs is
@@ -186,15 +198,17 @@ def _csv_jobs(runs: list[Run], pa: Any) -> Iterator[Callable[[], memoryview]]:
         for lo in range(0, len(cols), CSV_CHUNK_ROWS):
             hi = min(lo + CSV_CHUNK_ROWS, len(cols))
             if segments and rows + hi - lo > CSV_CHUNK_ROWS:
-                yield partial(_csv_lines, segments, pa)
+                yield partial(_csv_lines, segments, pa, spreadsheet_safe)
                 segments, rows = [], 0
             segments.append((run.name, cols, lo, hi))
             rows += hi - lo
     if segments:
-        yield partial(_csv_lines, segments, pa)
+        yield partial(_csv_lines, segments, pa, spreadsheet_safe)
 
 
-def _csv_lines(segments: list[tuple[str, PointColumns, int, int]], pa: Any) -> memoryview:
+def _csv_lines(
+    segments: list[tuple[str, PointColumns, int, int]], pa: Any, spreadsheet_safe: bool = True
+) -> memoryview:
     """The CSV lines of some runs' rows ``lo:hi``, formatted and joined by Arrow's kernels.
 
     Run, metric and split are one constant prefix per series and the tag one suffix: they are
@@ -207,11 +221,12 @@ def _csv_lines(segments: list[tuple[str, PointColumns, int, int]], pa: Any) -> m
     suffixes: list[str] = []
     codes = []
     numbers: dict[str, list[np.ndarray]] = {c: [] for c in ("step", "epoch", "value", "wall_time")}
+    name_cell = _name_cell if spreadsheet_safe else _csv_quote
     for name, cols, lo, hi in segments:
-        run_text = _csv_quote(name)
+        run_text = name_cell(name)
         codes.append(cols.code[lo:hi].astype(np.int32) + len(prefixes))
-        prefixes += [f"{run_text},{_csv_quote(s.metric)},{_csv_quote(s.split)}" for s in cols.series]
-        suffixes += [_csv_quote(s.tag) + "\n" for s in cols.series]
+        prefixes += [f"{run_text},{name_cell(s.metric)},{name_cell(s.split)}" for s in cols.series]
+        suffixes += [name_cell(s.tag) + "\n" for s in cols.series]
         for c, parts in numbers.items():
             parts.append(getattr(cols, c)[lo:hi])
     code = arrow.numbers(pa, np.concatenate(codes) if len(codes) > 1 else codes[0])

@@ -9,12 +9,37 @@ Readers keep every point: NaN and inf values are evidence of divergence and are 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from losslog.columns import PointColumns
+
+
+class CountedWarning(str):
+    """A warning that stands for ``dropped`` values the reader dropped (cells that were no number).
+
+    The run's warnings are the one record of what was lost: every output format shows them, and
+    ``dropped_count`` sums them for the report's ``dropped_values``, so the two never disagree.
+    """
+
+    dropped: int
+
+    def __new__(cls, text: str, dropped: int) -> CountedWarning:
+        obj = super().__new__(cls, text)
+        obj.dropped = dropped
+        return obj
+
+    def __getnewargs__(self) -> tuple[str, int]:  # type: ignore[override]
+        """Pickled with its count (a process pool sends analyses back from its workers)."""
+        return (str(self), self.dropped)
+
+
+def dropped_count(warnings: Iterable[str]) -> int:
+    """How many values the ``CountedWarning``s among ``warnings`` stand for."""
+    return sum(w.dropped for w in warnings if isinstance(w, CountedWarning))
 
 
 class Run:
@@ -51,6 +76,11 @@ class Run:
         self.warnings: list[str] = warnings if warnings is not None else []
 
     @property
+    def dropped_values(self) -> int:
+        """Values the reader could not read (text that is no number), as its warnings count them."""
+        return dropped_count(self.warnings)
+
+    @property
     def frame(self) -> pd.DataFrame:
         """The tidy table (built from the arrays on first use)."""
         if self._frame is None:
@@ -63,6 +93,11 @@ class Run:
     def frame(self, frame: pd.DataFrame) -> None:
         self._frame = frame
         self._columns = None
+
+    @property
+    def pending_columns(self) -> PointColumns | None:
+        """The arrays, while no frame was built from them yet (the analysis reads them directly)."""
+        return self._columns
 
     @property
     def columns(self) -> PointColumns:

@@ -13,7 +13,7 @@ from typing import Any
 
 from losslog.analysis import AnalysisOptions, RunAnalysis, analyze
 from losslog.errors import LossLogError
-from losslog.model import Run
+from losslog.model import Run, dropped_count
 
 #: 2: ``monitor`` became an object (metric, tag, goal, source, reason, notes), was the tag
 SCHEMA_VERSION = 2
@@ -111,6 +111,7 @@ def run_to_dict(run: RunAnalysis) -> dict[str, Any]:
             "format": run.format,
             "points": run.points,
             "replaced_points": run.replaced_points,
+            "dropped_values": dropped_count(run.warnings),
             "verdict": run.verdict,
             "monitor": run.monitor.to_dict() if run.monitor is not None else None,
             "metrics": [m.to_dict() for m in run.metrics],

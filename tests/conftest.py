@@ -14,6 +14,12 @@ settings.register_profile("losslog", deadline=None, suppress_health_check=[Healt
 settings.load_profile("losslog")
 
 
+@pytest.fixture(autouse=True)
+def _private_run_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own empty run cache: never the user's, never another test's."""
+    monkeypatch.setenv("LOSSLOG_CACHE_DIR", str(tmp_path_factory.mktemp("losslog-cache")))
+
+
 def keras_csv_text(rows: Sequence[dict[str, float | None]], sep: str = ",", crlf: bool = True) -> str:
     """What Keras's CSVLogger writes: ``epoch`` then sorted keys, ``NA`` for missing, CRLF ends."""
     keys = ["epoch", *sorted({k for r in rows for k in r if k != "epoch"})]

@@ -351,3 +351,18 @@ def test_annotation_paths_are_relative_to_the_github_workspace(runs: dict[str, P
     )
     assert result.exit_code == 1
     assert "::error file=overfit/training.log," in result.stdout
+
+
+def test_check_text_and_github_output_say_what_was_dropped(tmp_path: Path) -> None:
+    """A value the reader could not use is said in every output of the gate, not only in report."""
+    from typer.testing import CliRunner
+
+    from losslog.cli.app import app
+
+    log = tmp_path / "metrics.csv"
+    log.write_text("epoch,loss,val_loss\n0,1.0,1.1\n1,0.8,abc\n2,0.6,0.8\n3,0.5,0.7\n")
+    for fmt, marker in (("text", "warning: "), ("github", "::warning ")):
+        result = CliRunner().invoke(app, ["check", str(log), "--no-config", "--format", fmt])
+        assert result.exit_code == 0, result.output
+        lines = [line for line in result.output.splitlines() if marker in line]
+        assert any("dropped" in line and "abc" in line for line in lines), result.output

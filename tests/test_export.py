@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from losslog import arrow, export
 from losslog.columns import COLUMNS, PointColumns, SeriesName, concat_columns
 from losslog.model import Run
+from losslog.sanitize import spreadsheet_safe
 from tests.tb_helpers import tbx_write
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=0, max_size=8)
@@ -56,13 +57,16 @@ def _same_number(text: str, want: float, missing: str, bits: bool = False) -> bo
     return struct.pack("<d", got) == struct.pack("<d", want) if bits else got == want
 
 
-@given(runs_(), st.sampled_from([1, 3, 7, 100_000]))
-def test_csv_is_exact_and_complete(tmp_path_factory: pytest.TempPathFactory, runs: list[Run], chunk: int) -> None:
+@given(runs_(), st.sampled_from([1, 3, 7, 100_000]), st.booleans())
+def test_csv_is_exact_and_complete(
+    tmp_path_factory: pytest.TempPathFactory, runs: list[Run], chunk: int, safe: bool
+) -> None:
     out = tmp_path_factory.mktemp("csv") / "all.csv"
     old = export.CSV_CHUNK_ROWS
     export.CSV_CHUNK_ROWS = chunk  # chunk edges split whole and fractional steps apart
+    name = spreadsheet_safe if safe else str
     try:
-        export.write_csv(runs, out)
+        export.write_csv(runs, out, spreadsheet_safe=safe)
     finally:
         export.CSV_CHUNK_ROWS = old
     with out.open(encoding="utf-8", newline="") as fh:
@@ -73,11 +77,37 @@ def test_csv_is_exact_and_complete(tmp_path_factory: pytest.TempPathFactory, run
     for row, (run, i) in zip(rows[1:], expected, strict=True):
         c = run.columns
         s = c.series[int(c.code[i])]
-        assert row[0] == run.name and row[1] == s.metric and row[2] == s.split and row[7] == s.tag
+        assert row[0] == name(run.name) and row[1] == name(s.metric) and row[2] == name(s.split)
+        assert row[7] == name(s.tag)
         assert _same_number(row[3], c.step[i], "")
         assert _same_number(row[4], c.epoch[i], "")
         assert _same_number(row[5], c.value[i], "nan", bits=True)  # a logged NaN is a value, never a blank
         assert _same_number(row[6], c.wall_time[i], "")
+
+
+def test_csv_names_never_start_a_formula_unless_raw_is_asked(tmp_path: Path) -> None:
+    cols = PointColumns(
+        [SeriesName('=HYPERLINK("http://x")', "train", "+cmd|' /C calc'!A0"), SeriesName("-2+3", "val", "@SUM(1)")],
+        np.array([0, 1], dtype=np.int32),
+        np.array([1.0, 2.0]),
+        np.array([np.nan, np.nan]),
+        np.array([-0.5, 0.25]),
+        np.array([np.nan, np.nan]),
+    )
+    runs = [Run("=1+1", "src", "test", columns=cols)]
+    safe, raw = tmp_path / "safe.csv", tmp_path / "raw.csv"
+    export.write_csv(runs, safe)
+    export.write_csv(runs, raw, spreadsheet_safe=False)
+    with safe.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    for row in rows:
+        for i in (0, 1, 2, 7):
+            assert not row[i].startswith(("=", "+", "-", "@")), row
+    assert rows[0][0] == "'=1+1" and rows[1][7] == "'@SUM(1)"
+    assert rows[0][5] == "-0.5"  # numbers are never prefixed
+    with raw.open(encoding="utf-8", newline="") as fh:
+        raw_rows = list(csv.reader(fh))[1:]
+    assert raw_rows[0][0] == "=1+1" and raw_rows[0][1] == '=HYPERLINK("http://x")'
 
 
 @given(runs_())

@@ -66,13 +66,13 @@ def test_the_config_file_accepts_every_analysis_option() -> None:
 
 def _capture_options(monkeypatch: pytest.MonkeyPatch) -> list[AnalysisOptions]:
     seen: list[AnalysisOptions] = []
-    real = check_cmd.build_report
+    real = check_cmd.analyze_inputs
 
-    def spy(runs: Any, errors: Any, options: AnalysisOptions) -> Any:
+    def spy(paths: Any, log_format: Any, keep_all: bool, verbose: bool, options: AnalysisOptions, **kw: Any) -> Any:
         seen.append(options)
-        return real(runs, errors, options)
+        return real(paths, log_format, keep_all, verbose, options, **kw)
 
-    monkeypatch.setattr(check_cmd, "build_report", spy)
+    monkeypatch.setattr(check_cmd, "analyze_inputs", spy)
     return seen
 
 

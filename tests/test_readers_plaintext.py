@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from losslog.errors import InputError, ParseError
 from losslog.readers import registry
-from losslog.readers import text as text_mod
 from losslog.readers.base import make_probe
 from losslog.readers.plaintext import TextLogReader, parse_text
 from tests.readers_helpers import fixture, naming_of, points, read_one
@@ -149,20 +148,17 @@ def test_utf16_log(tmp_path: Path) -> None:
     assert points(read_one(path), "train loss") == [5.0]
 
 
-def test_last_line_of_a_log_being_written_is_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(text_mod, "LIVE_FILE_SECONDS", 1e9)  # the file counts as changing right now
+def test_last_line_without_line_end_is_read_whatever_the_clock(tmp_path: Path) -> None:
+    """Batch reading never asks the clock (the live-file rule belongs to a future ``watch``)."""
+    import os
+    import time
+
     path = tmp_path / "train.log"
     path.write_text("iter 0: loss 5.1500, time 12.30ms, mfu -100.00%\niter 10: loss 5.0")
-    run = read_one(path)
-    assert points(run, "loss") == [5.15]  # "5.0" may be the start of "5.0123": not taken
-    assert any("still changing" in w for w in run.warnings)
-
-
-def test_last_line_without_line_end_of_a_finished_log_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(text_mod, "LIVE_FILE_SECONDS", -1.0)  # the file counts as finished
-    path = tmp_path / "train.log"
-    path.write_text("iter 0: loss 5.1500, time 12.30ms, mfu -100.00%\niter 10: loss 5.0")
-    assert points(read_one(path), "loss") == [5.15, 5.0]
+    fresh = points(read_one(path), "loss")
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+    assert fresh == points(read_one(path), "loss") == [5.15, 5.0]
 
 
 def test_empty_and_binary_files(tmp_path: Path) -> None:

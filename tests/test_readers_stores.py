@@ -9,7 +9,6 @@ import pytest
 
 from losslog.errors import ParseError
 from losslog.readers import registry
-from losslog.readers import text as text_mod
 from losslog.readers.base import make_probe
 from losslog.readers.mlflow import MlflowReader
 from tests.readers_helpers import copy_fixture, fixture, naming_of, points, read_all, read_one
@@ -40,8 +39,7 @@ def test_mlflow_metric_files_and_nested_keys() -> None:
     assert math.isnan(points(run, "val_loss")[-1])
 
 
-def test_mlflow_old_lines_without_step_and_a_cut_off_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(text_mod, "LIVE_FILE_SECONDS", -1.0)  # finished: the cut line is malformed
+def test_mlflow_old_lines_without_step_and_a_cut_off_line(tmp_path: Path) -> None:
     run_dir = copy_fixture(RUN, tmp_path)
     (run_dir / "metrics" / "old").write_text("1700000001000 0.5\n1700000002000 0.4\n17000000")
     run = MlflowReader().read(run_dir)[0]
@@ -49,12 +47,12 @@ def test_mlflow_old_lines_without_step_and_a_cut_off_line(tmp_path: Path, monkey
     assert any("incomplete last line" in w for w in run.warnings)
 
 
-def test_mlflow_metric_line_being_written_is_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(text_mod, "LIVE_FILE_SECONDS", 1e9)
+def test_mlflow_last_line_that_parses_is_read_whatever_the_clock(tmp_path: Path) -> None:
+    """Batch reading never asks the clock: a complete last line without its line end is a point."""
     run_dir = copy_fixture(RUN, tmp_path)
-    (run_dir / "metrics" / "live").write_text("1700000001000 0.5 0\n1700000002000 0.4 1")  # "1" of "12"?
+    (run_dir / "metrics" / "live").write_text("1700000001000 0.5 0\n1700000002000 0.4 1")
     run = MlflowReader().read(run_dir)[0]
-    assert points(run, "live", "step") == [0]
+    assert points(run, "live", "step") == [0, 1]
 
 
 def test_mlflow_garbage_line_names_file_and_line(tmp_path: Path) -> None:

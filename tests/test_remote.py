@@ -104,18 +104,18 @@ def test_second_look_fetches_only_the_changed_object(endpoint: str, sweep: Path)
     opts = StorageOptions(endpoint_url=endpoint)
     first = discover_inputs([URL], storage=opts)
     assert not first.errors and len(first.runs) == 8
-    assert first.fetched_objects > 0
+    assert first.mirrors.fetched_objects > 0
     ckpt = (sweep / "tb/seed0/model.ckpt").stat().st_size
-    assert first.fetched_bytes < sum(p.stat().st_size for p in sweep.rglob("*") if p.is_file()) - 2 * ckpt + 1
+    assert first.mirrors.fetched_bytes < sum(p.stat().st_size for p in sweep.rglob("*") if p.is_file()) - 2 * ckpt + 1
     again = discover_inputs([URL], storage=opts)
-    assert (again.fetched_objects, again.fetched_bytes) == (0, 0)
+    assert (again.mirrors.fetched_objects, again.mirrors.fetched_bytes) == (0, 0)
     assert [(r.name, len(r)) for r in again.runs] == [(r.name, len(r)) for r in first.runs]
     fs = s3(endpoint)
     changed = (sweep / "keras/lr1.csv").read_bytes()
     fs.pipe(f"{BUCKET}/sweep/keras/lr0.csv", changed)
     try:
         third = discover_inputs([URL], storage=opts)
-        assert third.fetched_objects == 1 and third.fetched_bytes == len(changed)
+        assert third.mirrors.fetched_objects == 1 and third.mirrors.fetched_bytes == len(changed)
         lr0 = next(r for r in third.runs if r.name == "keras/lr0")
         assert len(lr0) == len(next(r for r in third.runs if r.name == "keras/lr1"))
     finally:
@@ -125,7 +125,7 @@ def test_second_look_fetches_only_the_changed_object(endpoint: str, sweep: Path)
 def test_checkpoints_are_never_downloaded(endpoint: str, sweep: Path) -> None:
     found = discover_inputs([f"{URL}/tb"], storage=StorageOptions(endpoint_url=endpoint))
     events = sum(p.stat().st_size for p in (sweep / "tb").rglob("*tfevents*"))
-    assert found.fetched_bytes == events  # the event files, nothing of model.ckpt
+    assert found.mirrors.fetched_bytes == events  # the event files, nothing of model.ckpt
     assert [r.source for r in found.runs] == [f"{URL}/tb/seed0", f"{URL}/tb/seed1"]
 
 

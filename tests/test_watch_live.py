@@ -268,4 +268,3 @@ def test_json_lines_writer_with_cut_lines_and_a_truncation(tmp_path: Path) -> No
     assert f"total_loss {total_loss.last:.4g} @180 " in final
     live_codes = {m.group(1) for line in w.lines if (m := re.search(r"FINDING (\w+)", line))}
     assert {f.code for f in batch.findings} <= live_codes
-

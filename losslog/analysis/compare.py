@@ -17,6 +17,7 @@ from typing import Any
 
 from losslog.analysis.options import AnalysisOptions
 from losslog.analysis.run_analysis import RunAnalysis
+from losslog.analysis.run_points import run_points
 from losslog.analysis.selection import find_metric, metric_names
 from losslog.analysis.summary import MetricSummary
 from losslog.errors import UsageError
@@ -168,8 +169,8 @@ def options_for(run: Run, options: AnalysisOptions) -> AnalysisOptions:
     """
     if not options.monitor:
         return options
-    splits = {str(t): str(s) for t, s in zip(run.frame["tag"], run.frame["split"])}
-    names = metric_names(run.tags, splits, options)
+    points = run_points(run)
+    names = metric_names(points.tags, points.last_split, options)
     if find_metric(names, options.monitor) is not None:
         return options
     return replace(options, monitor=None, mode=None)

@@ -21,9 +21,10 @@ import numpy as np
 from losslog.analysis.axes import align_step_scales
 from losslog.analysis.monitor import FITNESS_TAG, Monitor, choose_monitor, ultralytics_fitness
 from losslog.analysis.options import AnalysisOptions
+from losslog.analysis.run_points import run_points
 from losslog.analysis.selection import metric_names, twin
 from losslog.analysis.smoothing import tb_smooth
-from losslog.analysis.summary import Series, split_series
+from losslog.analysis.summary import Series, series_from_rows
 from losslog.naming import MetricName
 
 if TYPE_CHECKING:
@@ -122,11 +123,11 @@ def smoothed_finite(ctx: Context, tag: str) -> np.ndarray:
 def named_series(run: Run, options: AnalysisOptions) -> tuple[dict[str, MetricName], dict[str, Series]]:
     """Every tag's parsed name (with the reader's split and ``--goal`` overrides) and its Series:
     the one reading of a run that the analysis and the charts share."""
-    frame = run.frame
-    first_rows = frame.drop_duplicates("tag")
-    splits = dict(zip(first_rows["tag"].astype(str), first_rows["split"].astype(str)))
-    names = metric_names(run.tags, splits, options)
-    series = align_step_scales(split_series(frame, names))
+    points = run_points(run)
+    names = metric_names(points.tags, points.first_split, options)
+    series = align_step_scales(
+        series_from_rows(names, points.rows, points.step, points.epoch, points.value, points.wall_time)
+    )
     fitness = ultralytics_fitness(names, series) if FITNESS_TAG not in names else None
     if fitness is not None:
         names[FITNESS_TAG] = fitness.name
@@ -144,7 +145,7 @@ def build_context(run: Run, options: AnalysisOptions) -> Context:
         n = names[monitor_tag]
         names[monitor_tag] = MetricName(n.tag, n.split, n.metric, n.kind, goal, n.granularity)  # type: ignore[arg-type]
         series[monitor_tag] = dataclasses.replace(series[monitor_tag], name=names[monitor_tag])
-    has_epochs = bool(np.isfinite(run.frame["epoch"].to_numpy(dtype="float64")).any()) or any(
+    has_epochs = bool(np.isfinite(run_points(run).epoch).any()) or any(
         np.isfinite(s.epochs).any() for s in series.values()
     )
     return Context(

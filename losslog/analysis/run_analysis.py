@@ -186,7 +186,7 @@ def analyze(run: Run, options: AnalysisOptions | None = None) -> RunAnalysis:
         name=run.name,
         source=run.source,
         format=run.format,
-        points=len(run.frame),
+        points=len(run),
         metrics=summaries,
         best=checkpoint_of(ctx.monitor, run_span(ctx.series))
         if ctx.monitor is not None and ctx.chosen is not None and ctx.chosen.ranks_checkpoints

@@ -25,17 +25,18 @@ from losslog.cli.common import (
     split_format,
     with_analysis_options,
     with_remote_options,
+    with_scheduler_option,
     write_output,
 )
-from losslog.cli.loading import load_baseline_input, load_runs
+from losslog.cli.loading import JobsOpt, NoCacheOpt, analyze_inputs, load_baseline_input
 from losslog.config import Config, load_config
 from losslog.errors import LossLogError, UsageError
-from losslog.gate import judge, parse_spec
+from losslog.gate import parse_spec
+from losslog.gate.evaluate import evaluate
 from losslog.output import print_error, print_warning
 from losslog.render.base import RenderContext
 from losslog.render.check_formats import GateOutcome, check_renderers, gate_markdown
 from losslog.render.gate_text import render_gate_text
-from losslog.report import build_report
 
 
 class ConfiguredCommand(TyperCommand):
@@ -99,6 +100,7 @@ CHECK_RENDERERS = check_renderers(_gate_text)
 
 @app.command(cls=ConfiguredCommand)
 @handle_errors
+@with_scheduler_option
 @with_remote_options
 @with_analysis_options()
 def check(
@@ -162,6 +164,8 @@ def check(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="List skipped files and every rule, passed or not.")
     ] = False,
+    jobs: JobsOpt = None,
+    no_cache: NoCacheOpt = False,
     *,
     options: AnalysisOptions,
 ) -> None:
@@ -183,12 +187,12 @@ def check(
     spec = parse_spec(fail_on, assertions or (), max_regression)
     fmt_in = log_format or forced
 
-    found = load_runs(run_paths, fmt_in, keep_all, verbose)
-    report = build_report(found.runs, found.errors, options)
+    batch = analyze_inputs(run_paths, fmt_in, keep_all, verbose, options, jobs=jobs, no_cache=no_cache, extremes=True)
+    report = batch.report
     if baseline is not None:
         baselines = load_baseline_input(baseline, fmt_in, keep_all, options, app_context().traceback)
         spec = spec.with_baseline(baselines, str(baseline))
-    gate = judge(report, found.runs, spec)
+    gate = evaluate(report.runs, spec, {e.name: e.extremes or {} for e in batch.entries})
     outcome = GateOutcome(report, gate)
 
     if junit is not None:

@@ -216,6 +216,48 @@ def with_remote_options(func: F) -> F:
     return cast(F, wrapper)
 
 
+#: where ``with_scheduler_option`` leaves ``--scheduler`` for the loading code
+SCHEDULER_META = "losslog.scheduler"
+_SCHEDULER = inspect.Parameter(
+    "scheduler",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=None,
+    annotation=Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Read and analyse the runs on a Dask cluster: tcp://HOST:PORT of its scheduler, or 'local' for a "
+            "LocalCluster on this machine (default: $LOSSLOG_SCHEDULER, else this machine's processes). "
+            "Needs losslog[dask].",
+        ),
+    ],
+)
+
+
+def with_scheduler_option(func: F) -> F:
+    """Give a command that reads through the engine ``--scheduler`` (left on click's context)."""
+    sig = inspect.signature(func, eval_str=True)
+    own = list(sig.parameters.values())
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from losslog.cli.app import current_click_context
+
+        scheduler = kwargs.pop("scheduler", None)
+        ctx = current_click_context()
+        if ctx is not None:
+            ctx.meta[SCHEDULER_META] = scheduler
+        return func(*args, **kwargs)
+
+    keyword = [p for p in own if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    positional = [p for p in own if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+    params = [*positional, *keyword, _SCHEDULER]
+    wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params if p.annotation is not p.empty}
+    return cast(F, wrapper)
+
+
 def split_format(value: str | None, outputs: Sequence[Renderer[Any]]) -> tuple[Renderer[Any], str | None]:
     """``--format`` names an output format; as a shortcut it may also name an input format.
 

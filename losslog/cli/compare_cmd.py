@@ -23,8 +23,9 @@ from losslog.cli.common import (
     split_format,
     with_analysis_options,
     with_remote_options,
+    with_scheduler_option,
 )
-from losslog.cli.loading import load_runs
+from losslog.cli.loading import JobsOpt, NoCacheOpt, analyze_inputs, load_runs
 from losslog.errors import LossLogError
 from losslog.output import print_note
 from losslog.render.base import RenderContext
@@ -46,6 +47,7 @@ def compare_report(runs: list[Any], errors: list[LossLogError], options: Any) ->
 
 @app.command()
 @handle_errors
+@with_scheduler_option
 @with_remote_options
 @with_analysis_options()
 def compare(
@@ -67,6 +69,8 @@ def compare(
     log_format: LogFormatOpt = None,
     keep_all: KeepAllOpt = False,
     verbose: VerboseOpt = False,
+    jobs: JobsOpt = None,
+    no_cache: NoCacheOpt = False,
     *,
     options: AnalysisOptions,
 ) -> None:
@@ -81,8 +85,13 @@ def compare(
         from losslog.render.chart import chart_format
 
         chart_format(plot)  # a bad extension fails before any reading
-    found = load_runs(paths, log_format or forced, keep_all, verbose)
-    rep = compare_report(found.runs, found.errors, options)
+    if plot is None:  # no points needed: through the engine and the run cache
+        rep = analyze_inputs(
+            paths, log_format or forced, keep_all, verbose, options, mode="compare", jobs=jobs, no_cache=no_cache
+        ).report
+    else:
+        found = load_runs(paths, log_format or forced, keep_all, verbose)
+        rep = compare_report(found.runs, found.errors, options)
     board = rank_runs(rep.runs, options.monitor, options.mode)
     emit(renderer, Comparison(board, rep), RenderContext(output=output, raw_csv=raw_csv))
     if plot is not None and rep.runs:

@@ -22,9 +22,11 @@ from losslog.cli.common import (
     terminal_layout,
     with_analysis_options,
     with_remote_options,
+    with_scheduler_option,
     write_output,
 )
-from losslog.cli.loading import load_runs, load_runs_and_report
+from losslog.cli.loading import JobsOpt, NoCacheOpt, analyze_inputs, load_runs, load_runs_and_report
+from losslog.model import Run
 from losslog.render.base import RenderContext
 from losslog.render.export_formats import EXPORT_RENDERERS
 from losslog.render.report_formats import REPORT_RENDERERS
@@ -32,6 +34,7 @@ from losslog.render.report_formats import REPORT_RENDERERS
 
 @app.command()
 @handle_errors
+@with_scheduler_option
 @with_remote_options
 @with_analysis_options()
 def report(
@@ -44,6 +47,8 @@ def report(
     log_format: LogFormatOpt = None,
     keep_all: KeepAllOpt = False,
     verbose: VerboseOpt = False,
+    jobs: JobsOpt = None,
+    no_cache: NoCacheOpt = False,
     *,
     options: AnalysisOptions,
 ) -> None:
@@ -52,7 +57,13 @@ def report(
     Exit code 0, or 2 when an input could not be read (the other runs are still reported).
     """
     renderer, forced = split_format(format, REPORT_RENDERERS)
-    runs, rep = load_runs_and_report(paths, log_format or forced, keep_all, verbose, options)
+    if renderer.name in ("text", "json"):  # no charts, no points: through the engine and the run cache
+        runs: list[Run] = []
+        rep = analyze_inputs(
+            paths, log_format or forced, keep_all, verbose, options, jobs=jobs, no_cache=no_cache
+        ).report
+    else:
+        runs, rep = load_runs_and_report(paths, log_format or forced, keep_all, verbose, options)
     width, color = terminal_layout(output) if renderer.name == "text" else (160, False)
     emit(renderer, rep, RenderContext(output=output, runs=runs, embed=embed, width=width, color=color))
     finish(rep.errors, bool(rep.runs))

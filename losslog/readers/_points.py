@@ -12,12 +12,12 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from losslog import naming
 from losslog.errors import InputError, ParseError
-from losslog.readers import text as text_mod
 from losslog.readers.base import concat_frames, tidy_series
 from losslog.readers.text import read_text
 
@@ -73,19 +73,14 @@ class PointCollector:
 
 
 def still_being_written(path: Path, text: str) -> bool:
-    """True when ``text`` (the file's content) ends without a line end and the file changed just now.
+    """Always False: batch reading never depends on the clock.
 
-    Such a last line may be cut inside its last number ("loss 0.12" of "loss 0.1234"), which
-    parses fine and would be a wrong value: the same rule as ``read_table`` for tables.
+    A last line without its line end that parses is read; one that does not is dropped with a
+    warning by the reader. The same file gives the same verdict now and an hour later. (Telling a
+    file still being written by its fresh change time is a rule for a future ``watch`` command.)
+    Kept so that callers read the same; see docs/security.md.
     """
-    if not text or text.endswith(("\n", "\r")):
-        return False
-    try:
-        import time
-
-        return time.time() - path.stat().st_mtime < text_mod.LIVE_FILE_SECONDS
-    except OSError:
-        return False
+    return False
 
 
 def as_number(value: Any) -> float | None:
@@ -97,7 +92,7 @@ def as_number(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        return _float(value)
     if isinstance(value, str):
         text = value.strip()
         if not text:
@@ -109,14 +104,41 @@ def as_number(value: Any) -> float | None:
     return None
 
 
-def json_number(value: Any) -> float | None:
-    """A value of a JSON log as a point: JSON numbers only (NaN/Infinity literals included).
+#: Strings that stand for a non-finite value: Python's ``json.dumps`` of a numpy NaN in some
+#: tools, ``str(float("nan"))`` in others. Evidence of divergence, like the literal ``NaN``.
+NONFINITE_WORDS = frozenset({"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
 
-    Strings in JSON logs are labels (mmcv's ``bbox_mAP_copypaste``), never values.
+
+def _float(value: float) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an integer past 1e308
+        return math.inf if value > 0 else -math.inf
+
+
+def json_number(value: Any) -> float | None:
+    """A value of a JSON log as a point: JSON numbers (NaN/Infinity literals included) and the
+    strings ``"nan"``, ``"inf"``, ``"-inf"`` (any case), which are the same evidence spelled as text.
+
+    Other strings in JSON logs are labels (mmcv's ``bbox_mAP_copypaste``), never values.
     """
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return float(word) if word in NONFINITE_WORDS else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    return _float(value)
+
+
+def _json_int(text: str) -> int | float:
+    """A JSON integer: exact when it fits a float's range, else read as a float (``inf``), instead
+    of Python's "Exceeds the limit (4300 digits)" error for an integer of a million digits."""
+    return int(text) if len(text) <= 300 else float(text)
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads`` that reads an integer of any length (see ``_json_int``)."""
+    return json.loads(text, parse_int=_json_int)
 
 
 def finite_or_nan(value: Any) -> float:
@@ -135,7 +157,7 @@ def load_json(path: Path) -> Any:
     """
     tf = read_text(path)
     try:
-        return json.loads(tf.text)
+        return parse_json(tf.text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"invalid JSON ({exc.msg}); is the file complete?", path, line=exc.lineno) from None
     except RecursionError:
@@ -158,7 +180,7 @@ def json_lines(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]
         if not text:
             continue
         try:
-            obj = json.loads(text)
+            obj = parse_json(text)
         except (json.JSONDecodeError, RecursionError) as exc:
             if i == last and records:
                 warnings.append(f"{path}: line {i + 1}: incomplete last line ignored (file still being written?)")
@@ -183,7 +205,7 @@ def head_json_objects(text: str, limit: int = 5) -> list[dict[str, Any]]:
         if not line.startswith("{"):
             return out
         try:
-            obj = json.loads(line)
+            obj = parse_json(line)
         except (json.JSONDecodeError, RecursionError):
             return out  # the head may end in the middle of a line
         if not isinstance(obj, dict):
@@ -230,9 +252,96 @@ def parse_simple_yaml(text: str) -> dict[str, Any]:
     return out
 
 
+#: YAML side files (hyperparameters, parameters, MLflow's meta.yaml) are metadata: past these
+#: limits they are skipped with a warning, never the metrics beside them (docs/security.md).
+MAX_YAML_BYTES = 1024 * 1024
+#: nodes once every alias is expanded (what writing the metadata as JSON would visit)
+MAX_YAML_NODES = 100_000
+MAX_YAML_DEPTH = 50
+
+
+class YamlLimitError(ValueError):
+    """A YAML document past the limits: an alias bomb, or nesting too deep."""
+
+
+def _check_yaml_node(root: Any) -> None:
+    """Count the nodes of ``root`` with every alias expanded (memoized per node, so a bomb is
+    measured in microseconds, not expanded), and its depth; raise past the limits or on a cycle."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Any, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if depth > MAX_YAML_DEPTH:
+            raise YamlLimitError(f"nested deeper than {MAX_YAML_DEPTH} levels")
+        if key in open_nodes:
+            raise YamlLimitError("an alias that refers to itself")
+        open_nodes.add(key)
+        total = 1
+        value = node.value
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, tuple):  # a mapping's (key, value) pair
+                    total += size(item[0], depth + 1) + size(item[1], depth + 1)
+                else:
+                    total += size(item, depth + 1)
+                if total > MAX_YAML_NODES:
+                    raise YamlLimitError(f"more than {MAX_YAML_NODES:,} values once its aliases are expanded")
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root, 0)
+
+
+@lru_cache(maxsize=1)
+def _bounded_loader_class() -> type:
+    """PyYAML's safe loader that stops composing past ``MAX_YAML_DEPTH`` levels, at once (a
+    5,000-level document would otherwise be parsed down to Python's recursion limit first)."""
+    import yaml
+
+    class BoundedSafeLoader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            self.depth += 1
+            try:
+                if self.depth > MAX_YAML_DEPTH:
+                    raise YamlLimitError(f"nested deeper than {MAX_YAML_DEPTH} levels")
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+    return BoundedSafeLoader
+
+
+def safe_yaml_load(text: str) -> Any:
+    """YAML with PyYAML's safe loader (no tags run), refusing alias bombs and deep nesting.
+
+    Raises ``yaml.YAMLError`` for malformed YAML, ``YamlLimitError`` past the limits.
+    """
+    loader = _bounded_loader_class()(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise YamlLimitError("nested too deeply") from None
+        if node is None:
+            return None
+        _check_yaml_node(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def read_yaml_file(path: Path) -> tuple[Any, str | None]:
     """(content, warning): a YAML side file read leniently; a bad one is a warning, not an error."""
     try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            return None, f"{path}: {size:,} bytes of YAML, over the {MAX_YAML_BYTES:,}-byte limit; not read"
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         return None, f"{path}: cannot read ({exc.strerror or exc})"
@@ -243,6 +352,8 @@ def read_yaml_file(path: Path) -> tuple[Any, str | None]:
     try:
         # Lightning may write python objects with !!python tags: safe_load refuses them, so fall
         # back to the plain key: value reading instead of failing.
-        return yaml.safe_load(text), None
+        return safe_yaml_load(text), None
+    except YamlLimitError as exc:
+        return None, f"{path}: YAML {exc}; metadata skipped (docs/security.md)"
     except yaml.YAMLError:
         return parse_simple_yaml(text), f"{path}: not plain YAML; read only its top-level key: value lines"

@@ -7,6 +7,7 @@ folder of thousands of files be walked quickly, and a big file is read once, by 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -14,8 +15,11 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from losslog import naming
-from losslog.columns import COLUMNS, PointColumns
+from losslog.columns import COLUMNS, PointColumns, SeriesName
+from losslog.errors import InputError, ParseError
 from losslog.model import Run
+from losslog.readers.cells import parse_numbers
+from losslog.readers.text import Table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -181,39 +185,148 @@ def tidy_from_wide(
     return concat_frames(frames)
 
 
-MISSING_CELLS = frozenset({"", "na", "n/a", "null", "none", "-", "nat", "<na>"})
-_NONFINITE = {
-    "nan": np.nan,
-    "+nan": np.nan,
-    "-nan": np.nan,
-    "inf": np.inf,
-    "+inf": np.inf,
-    "-inf": -np.inf,
-    "infinity": np.inf,
-    "+infinity": np.inf,
-    "-infinity": -np.inf,
-}
-
-
-def numeric_cells(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def numeric_cells(texts: pd.Series | Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
     """Parse a column of raw strings: (values, present).
 
     Empty/``NA`` cells are *absent* (no point); ``nan``/``inf`` are *present* non-finite values
-    (divergence evidence, kept); text that is no number is absent too.
+    (divergence evidence, kept); text that is no number is absent too: readers that hold a
+    ``Table`` use ``Table.numbers`` instead, which counts such cells.
     """
-    import pandas as pd
-
-    s = texts.astype(object).where(texts.notna(), "")
-    stripped = s.map(lambda x: str(x).strip())
-    lowered = stripped.str.lower()
-    missing = lowered.isin(MISSING_CELLS).to_numpy()
-    nonfinite = lowered.map(_NONFINITE.get)
-    nums = pd.to_numeric(stripped.where(~lowered.isin(_NONFINITE.keys()), None), errors="coerce")
-    values = np.array(nums.to_numpy(dtype="float64", na_value=np.nan), dtype="float64", copy=True)
-    nf_mask = lowered.isin(_NONFINITE.keys()).to_numpy()
-    values[nf_mask] = nonfinite[nf_mask].to_numpy(dtype="float64")
-    present = ~missing & (nf_mask | ~np.isnan(values))
+    cells = texts.tolist() if hasattr(texts, "tolist") else list(texts)
+    values, present, _ = parse_numbers(cells)
     return values, present
+
+
+def tidy_from_table(
+    table: Table,
+    path: Path,
+    step_col: str | None,
+    epoch_col: str | None = None,
+    wall_col: str | None = None,
+    skip: tuple[str, ...] = (),
+    split_for: dict[str, str] | None = None,
+    rename: dict[str, str] | None = None,
+    epoch_from_step: bool = False,
+    require_metric: bool = True,
+) -> pd.DataFrame:
+    """Turn a parsed wide table (a column per metric) into the tidy frame (``columns_from_table``)."""
+    cols = columns_from_table(
+        table, path, step_col, epoch_col, wall_col, skip, split_for, rename, epoch_from_step, require_metric
+    )
+    return cols.to_frame() if len(cols) else empty_frame()
+
+
+def columns_from_table(
+    table: Table,
+    path: Path,
+    step_col: str | None,
+    epoch_col: str | None = None,
+    wall_col: str | None = None,
+    skip: tuple[str, ...] = (),
+    split_for: dict[str, str] | None = None,
+    rename: dict[str, str] | None = None,
+    epoch_from_step: bool = False,
+    require_metric: bool = True,
+) -> PointColumns:
+    """Turn a parsed wide table (a column per metric) into the tidy table's arrays, in one pass.
+
+    Cells are parsed with ``Table.numbers`` so that empty/``NA`` cells are absences (sparse logs),
+    a written ``nan``/``inf`` stays a point, and text that is no number is counted. Rows without
+    a usable x value give no points. The arrays are built once, not a frame per column: a
+    100,000-column table costs what a 100,000-row one does, and a reader that hands the arrays to
+    ``finish_run`` spares the analysis a DataFrame (issue 14: a sweep of 1,000 small logs).
+    """
+    n = len(table.rows)
+    epochs: np.ndarray | None = None
+    if step_col:
+        steps, step_ok = table.numbers(step_col)
+    elif epoch_col:
+        steps, step_ok = table.numbers(epoch_col)
+        epochs = steps.copy()
+    else:
+        steps, step_ok = np.arange(n, dtype="float64"), np.ones(n, dtype=bool)
+    if epoch_col and epochs is None:
+        epochs = table.numbers(epoch_col)[0]
+    if epoch_from_step:
+        epochs = steps.copy()
+    walls = table.numbers(wall_col)[0] if wall_col else None
+    step_ok = step_ok & np.isfinite(steps)
+    meta_cols = {c for c in (step_col, epoch_col, wall_col) if c}
+    columns = [i for i, col in enumerate(table.header) if col and col not in meta_cols and col not in skip]
+    values, present = table.number_block(columns)  # every metric cell in one pass
+    mask = present & step_ok[:, None]
+    used = np.flatnonzero(mask.any(axis=0))
+    # column-major order: each series' points together, in the file's order
+    col_pos, rows = np.nonzero(mask[:, used].T)
+    picked_values = values[:, used].T[mask[:, used].T]
+    counts = np.bincount(col_pos, minlength=len(used))
+    series: list[SeriesName] = []
+    for pos in used.tolist():
+        col = table.header[columns[pos]]
+        tag = (rename or {}).get(col, col)
+        mn = naming.parse(tag, split=(split_for or {}).get(col), default_split="train")
+        series.append(SeriesName(mn.metric, mn.split, tag))
+    if require_metric and not series:
+        if not table.rows:
+            raise InputError("a header without data rows", path)
+        raise ParseError("no numeric metric column found", path)
+    if not series:
+        return PointColumns.empty()
+    return PointColumns(
+        series,
+        np.repeat(np.arange(len(series), dtype=np.int32), counts),
+        steps[rows],
+        epochs[rows] if epochs is not None else np.full(len(rows), np.nan),
+        picked_values,
+        walls[rows] if walls is not None else np.full(len(rows), np.nan),
+    )
+
+
+#: Metadata (hyperparameters, configs, summaries) is shown, never computed with: past these
+#: limits it is cut with a warning, so that a hostile config cannot make ``--format json`` slow.
+MAX_META_DEPTH = 20
+MAX_META_ITEMS = 100_000
+MAX_META_STRING = 10_000
+
+
+def limit_meta(meta: dict[str, object]) -> tuple[dict[str, object], str | None]:
+    """``meta`` within the limits (depth, total items, string length), and what was cut.
+
+    Shared references (YAML aliases) are walked as often as they are referenced, so the budget
+    bounds the size of the JSON that will be written, not only of the object in memory.
+    """
+    budget = [MAX_META_ITEMS]
+    cut: set[str] = set()
+
+    def walk(value: object, depth: int) -> object:
+        budget[0] -= 1
+        if isinstance(value, str):
+            if len(value) > MAX_META_STRING:
+                cut.add(f"strings over {MAX_META_STRING:,} characters")
+                return value[:MAX_META_STRING] + "..."
+            return value
+        if isinstance(value, (dict, list, tuple)):
+            if depth >= MAX_META_DEPTH:
+                cut.add(f"nesting deeper than {MAX_META_DEPTH} levels")
+                return "..."
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            out: list[tuple[object, object]] = []
+            for key, item in items:
+                if budget[0] <= 0:
+                    cut.add(f"more than {MAX_META_ITEMS:,} items")
+                    break
+                out.append((key, walk(item, depth + 1)))
+            if isinstance(value, dict):
+                return dict(out)
+            return [v for _, v in out]
+        return value
+
+    limited = walk(meta, 0)
+    assert isinstance(limited, dict)
+    if not cut:
+        return meta, None
+    what = ", ".join(sorted(cut))
+    return {str(k): v for k, v in limited.items()}, f"metadata cut ({what}); see docs/security.md"
 
 
 def finish_run(
@@ -227,15 +340,13 @@ def finish_run(
     """Wrap a frame or its arrays (rows in write order, every point kept) in a Run.
 
     Readers never apply the replace-on-restart rule themselves: discovery does, once, so that
-    ``--keep-all`` works the same for every format.
+    ``--keep-all`` works the same for every format. Metadata is held to ``limit_meta``'s limits,
+    and the values the reader dropped (its ``CountedWarning``s) become ``Run.dropped_values``.
     """
+    notes = list(warnings or [])
+    kept, cut = limit_meta(dict(meta or {}))
+    if cut:
+        notes.append(f"{source}: {cut}")
     if isinstance(frame, PointColumns):
-        return Run(name, str(source), fmt, columns=frame, meta=dict(meta or {}), warnings=list(warnings or []))
-    return Run(
-        name=name,
-        source=str(source),
-        format=fmt,
-        frame=frame.reset_index(drop=True),
-        meta=dict(meta or {}),
-        warnings=list(warnings or []),
-    )
+        return Run(name, str(source), fmt, columns=frame, meta=kept, warnings=notes)
+    return Run(name=name, source=str(source), format=fmt, frame=frame.reset_index(drop=True), meta=kept, warnings=notes)

@@ -17,7 +17,7 @@ import numpy as np
 from losslog.errors import InputError, ParseError
 from losslog.model import Run
 from losslog.readers._points import read_yaml_file
-from losslog.readers.base import Probe, concat_frames, finish_run, numeric_cells, tidy_series
+from losslog.readers.base import Probe, concat_frames, finish_run, tidy_series
 from losslog.readers.text import read_table
 
 
@@ -27,22 +27,21 @@ def _metrics_dir(path: Path) -> Path:
 
 def read_tsv(file: Path, tag: str) -> tuple[Any, list[str]]:
     """One DVCLive metric file as a tidy frame (every value column; usually exactly one)."""
-    import pandas as pd
 
     table = read_table(file, sep="\t")
     low = [h.lower() for h in table.header]
     if "step" not in low:
         raise ParseError("a DVCLive metric file needs a step column", file, line=1)
     index = {h: i for i, h in enumerate(low)}
-    steps, step_ok = numeric_cells(pd.Series([r[index["step"]] for r in table.rows], dtype=object))
+    steps, step_ok = table.numbers(index["step"])
     walls = np.full(len(table.rows), np.nan)
     if "timestamp" in index:
-        ms, _ = numeric_cells(pd.Series([r[index["timestamp"]] for r in table.rows], dtype=object))
+        ms, _ = table.numbers(index["timestamp"])
         walls = ms / 1000.0
     frames = []
     value_cols = [h for h in table.header if h.lower() not in ("step", "timestamp")]
     for col in value_cols:
-        values, present = numeric_cells(pd.Series([r[table.header.index(col)] for r in table.rows], dtype=object))
+        values, present = table.numbers(col)  # cells that are no number are counted in the warnings
         mask = present & step_ok
         # the file is named after the metric: its column repeats the name, so the path is the tag
         series_tag = tag if len(value_cols) == 1 else f"{tag.rpartition('/')[0]}/{col}".lstrip("/")

@@ -18,7 +18,7 @@ from pathlib import Path
 from losslog.model import Run
 from losslog.readers.base import Probe, finish_run
 from losslog.readers.text import looks_binary, read_table
-from losslog.readers.wide_csv import frame_from_table, header_of, is_delimited_text
+from losslog.readers.wide_csv import columns_from_table, header_of, is_delimited_text
 
 _KERAS_HINTS = ("loss", "acc", "accuracy", "val_loss", "lr", "learning_rate", "mse", "mae", "auc")
 #: What pandas calls the index column it writes without a name.
@@ -66,7 +66,7 @@ class KerasCsvReader:
             table.header[0] = "epoch"
             meta["epoch_from"] = "pandas index column"
         epoch_col = table.header[0]
-        frame = frame_from_table(table, path, step_col=None, epoch_col=epoch_col, epoch_from_step=True)
+        frame = columns_from_table(table, path, step_col=None, epoch_col=epoch_col, epoch_from_step=True)
         if table.repeated_headers:
             meta["repeated_headers"] = table.repeated_headers
         return [finish_run(frame, self.name, path, meta=meta, warnings=table.warnings)]

@@ -16,7 +16,7 @@ from losslog import naming
 from losslog.errors import InputError, ParseError
 from losslog.model import Run
 from losslog.readers._points import NAN, PointCollector
-from losslog.readers.base import Probe, finish_run, numeric_cells
+from losslog.readers.base import Probe, finish_run
 from losslog.readers.text import read_table
 from losslog.readers.wide_csv import find_column, header_of, is_delimited_text
 
@@ -52,7 +52,6 @@ class LongCsvReader:
         return 0
 
     def read(self, path: Path) -> list[Run]:
-        import pandas as pd
 
         table = read_table(path)
         header = table.header
@@ -74,7 +73,7 @@ class LongCsvReader:
             if col is None:
                 n = len(table.rows)
                 return np.full(n, np.nan), np.zeros(n, dtype=bool)
-            return numeric_cells(pd.Series(column(col), dtype=object))
+            return table.numbers(col)  # cells that are no number are counted in the warnings
 
         values, present = numbers(value_col)
         steps, step_ok = numbers(step_col)

@@ -4,7 +4,8 @@ Each metric is a file of ``<timestamp ms> <value> <step>`` lines (old versions o
 appended as the run logs; keys with ``/`` become sub-folders (``metrics/val/acc``). The run's name
 is the ``mlflow.runName`` tag (else ``run_name`` in ``meta.yaml``, else the run id), the
 experiment's name is in its ``meta.yaml``. Params and tags go into the run's metadata. Runs
-marked deleted (``lifecycle_stage: deleted``) are skipped.
+marked deleted (``lifecycle_stage: deleted``) are skipped, and said so: a warning on the first run
+read beside them, or an error when every run was deleted (a gate must not pass on nothing).
 
 The reader claims a folder at any of the three levels (store, experiment, run), so that the
 path a user types and the folder that discovery meets are both understood.
@@ -19,7 +20,7 @@ from typing import Any
 
 from losslog.errors import InputError, ParseError
 from losslog.model import Run
-from losslog.readers._points import NAN, PointCollector, read_yaml_file, still_being_written
+from losslog.readers._points import NAN, PointCollector, read_yaml_file
 from losslog.readers.base import Probe, finish_run
 
 _MAX_SCAN = 200  # children looked at when sniffing a store or an experiment
@@ -71,9 +72,6 @@ def read_metric_file(file: Path, tag: str, points: PointCollector, warnings: lis
         return
     text = raw.decode("utf-8", errors="replace")
     lines = text.splitlines()
-    if lines and still_being_written(file, text):
-        warnings.append(f"{file}: last line has no line end and the run is still logging; left out")
-        lines.pop()
     for i, line in enumerate(lines):
         parts = line.split()
         if not parts:
@@ -158,24 +156,38 @@ class MlflowReader:
         return 0
 
     def read(self, path: Path) -> list[Run]:
+        deleted: list[str] = []
+        runs = self._read(path, deleted)
+        if deleted:
+            shown = ", ".join(deleted[:5]) + (" ..." if len(deleted) > 5 else "")
+            note = f"{path}: {len(deleted)} MLflow run(s) marked deleted, skipped: {shown}"
+            if not runs:
+                raise InputError(f"every run here is marked deleted ({len(deleted)}: {shown})", path)
+            runs[0].warnings.append(note)
+        return runs
+
+    def _read(self, path: Path, deleted: list[str]) -> list[Run]:
         if _is_run_dir(path):
             run = read_run_dir(path, self.name, "")
+            if run is None:
+                deleted.append(path.name)
             return [run] if run is not None else []
         if _is_experiment_dir(path):
-            return self._experiment(path, prefix="")
+            return self._experiment(path, "", deleted)
         if _is_store(path):
             runs: list[Run] = []
             for experiment in _children(path):
                 if (experiment / "meta.yaml").is_file():
                     exp_name = str(_meta(experiment).get("name") or experiment.name)
-                    runs.extend(self._experiment(experiment, prefix=exp_name))
+                    runs.extend(self._experiment(experiment, exp_name, deleted))
             return runs
         if (path / "mlruns").is_dir() and _is_store(path / "mlruns"):
-            return self.read(path / "mlruns")  # the project folder holding the default store
+            return self._read(path / "mlruns", deleted)  # the project folder holding the default store
         raise InputError("not an MLflow store, experiment or run folder (no meta.yaml with metrics/)", path)
 
-    def _experiment(self, path: Path, prefix: str) -> list[Run]:
+    def _experiment(self, path: Path, prefix: str, deleted: list[str]) -> list[Run]:
         if str(_meta(path).get("lifecycle_stage", "")).lower() == "deleted":
+            deleted.append(f"experiment {prefix or path.name}")
             return []
         runs = []
         for child in _children(path):
@@ -185,4 +197,6 @@ class MlflowReader:
             run = read_run_dir(child, self.name, f"{prefix}/{name}" if prefix else name)
             if run is not None:
                 runs.append(run)
+            else:
+                deleted.append(f"{prefix}/{name}" if prefix else name)
         return runs

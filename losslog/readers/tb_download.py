@@ -19,7 +19,7 @@ import numpy as np
 from losslog.errors import InputError, ParseError
 from losslog.model import Run
 from losslog.readers._points import load_json
-from losslog.readers.base import Probe, concat_frames, finish_run, numeric_cells, tidy_series
+from losslog.readers.base import Probe, concat_frames, finish_run, tidy_series
 from losslog.readers.text import looks_binary, read_table
 
 if TYPE_CHECKING:
@@ -38,18 +38,15 @@ def run_and_tag(path: Path) -> tuple[str, str]:
 
 
 def _csv_frame(path: Path, tag: str, warnings: list[str] | None = None) -> pd.DataFrame:
-    import pandas as pd
-
     table = read_table(path)
-    if warnings is not None:
-        warnings.extend(table.warnings)
     low = [h.lower() for h in table.header]
     if low[:3] != ["wall time", "step", "value"]:
         raise ParseError("expected the header Wall time,Step,Value", path, line=1)
-    cols = list(zip(*table.rows, strict=False)) if table.rows else [(), (), ()]
-    walls, _ = numeric_cells(pd.Series(cols[0], dtype=object))
-    steps, step_ok = numeric_cells(pd.Series(cols[1], dtype=object))
-    values, present = numeric_cells(pd.Series(cols[2], dtype=object))
+    walls, _ = table.numbers(0)
+    steps, step_ok = table.numbers(1)
+    values, present = table.numbers(2)  # cells that are no number are counted in the warnings
+    if warnings is not None:
+        warnings.extend(table.warnings)
     mask = present & step_ok
     return tidy_series(tag, steps[mask], values[mask], None, walls[mask])
 

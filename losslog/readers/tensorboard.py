@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from losslog import naming
 from losslog.errors import ParseError
+from losslog.readers._points import MAX_YAML_BYTES, YamlLimitError, safe_yaml_load
 from losslog.readers.base import Probe, finish_run
 
 if TYPE_CHECKING:
@@ -81,15 +82,17 @@ def _read_hparams_yaml(path: Path) -> dict[str, Any]:
     Lightning dependency); otherwise, or when the file holds Python-object tags safe_load refuses,
     a tiny reader of top-level ``key: value`` lines. Never raises: hyperparameters are a bonus."""
     try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            return {}
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return {}
     try:
-        import yaml
-
-        loaded = yaml.safe_load(text)
+        loaded = safe_yaml_load(text)  # bounded: an alias bomb is refused, not expanded
         if isinstance(loaded, dict):
             return {str(k): v for k, v in loaded.items()}
+    except YamlLimitError:
+        return {}
     except Exception:  # ImportError, or any YAML error: fall back to the tiny reader
         pass
     out: dict[str, Any] = {}

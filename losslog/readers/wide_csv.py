@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import numpy as np
-
-from losslog.errors import InputError, ParseError
 from losslog.model import Run
-from losslog.readers.base import Probe, concat_frames, finish_run, numeric_cells, tidy_series
-from losslog.readers.text import Table, detect_separator, looks_binary, read_table
+from losslog.readers.base import Probe, columns_from_table, finish_run
+from losslog.readers.base import tidy_from_table as frame_from_table
+from losslog.readers.text import detect_separator, looks_binary, read_table
 
-if TYPE_CHECKING:
-    import pandas as pd
+#: the wide-table path, in one pass: ``columns_from_table`` gives the arrays (the Keras and generic
+#: readers hand them to the run as they are), ``frame_from_table`` the same as a DataFrame
+__all__ = ["WideCsvReader", "columns_from_table", "find_column", "frame_from_table", "header_of", "is_delimited_text"]
 
 STEP_NAMES = ("step", "global_step", "steps", "iteration", "iter", "it", "_step", "trainer/global_step", "batch")
 EPOCH_NAMES = ("epoch", "epochs", "ep")
@@ -32,71 +30,6 @@ def find_column(header: list[str], names: tuple[str, ...]) -> str | None:
         if name in lowered:
             return lowered[name]
     return None
-
-
-def frame_from_table(
-    table: Table,
-    path: Path,
-    step_col: str | None,
-    epoch_col: str | None = None,
-    wall_col: str | None = None,
-    skip: tuple[str, ...] = (),
-    split_for: dict[str, str] | None = None,
-    rename: dict[str, str] | None = None,
-    epoch_from_step: bool = False,
-    require_metric: bool = True,
-) -> pd.DataFrame:
-    """Turn a parsed table into the tidy frame.
-
-    Cells are parsed with ``numeric_cells`` so that empty/``NA`` cells are absences (sparse logs)
-    while a written ``nan``/``inf`` stays a point. Rows without a usable x value give no points.
-    """
-    import pandas as pd
-
-    columns = {h: [row[i] for row in table.rows] for i, h in enumerate(table.header)}
-
-    def numeric(col: str) -> tuple[np.ndarray, np.ndarray]:
-        return numeric_cells(pd.Series(columns[col], dtype=object))
-
-    n = len(table.rows)
-    if step_col:
-        steps, step_ok = numeric(step_col)
-    elif epoch_col:
-        steps, step_ok = numeric(epoch_col)
-    else:
-        steps, step_ok = np.arange(n, dtype="float64"), np.ones(n, dtype=bool)
-    epochs = numeric(epoch_col)[0] if epoch_col else None
-    if epoch_from_step:
-        epochs = steps.copy()
-    walls = numeric(wall_col)[0] if wall_col else None
-    step_ok = step_ok & np.isfinite(steps)
-    frames = []
-    meta_cols = {c for c in (step_col, epoch_col, wall_col) if c}
-    for col in table.header:
-        if col in meta_cols or col in skip or not col:
-            continue
-        values, present = numeric(col)
-        mask = present & step_ok
-        if not mask.any():
-            continue
-        tag = (rename or {}).get(col, col)
-        frames.append(
-            tidy_series(
-                tag,
-                steps[mask],
-                values[mask],
-                epochs[mask] if epochs is not None else None,
-                walls[mask] if walls is not None else None,
-                split=(split_for or {}).get(col),
-            )
-        )
-    frame = concat_frames(frames)
-    if require_metric and frame.empty:
-        if not table.rows:
-            raise InputError("a header without data rows", path)
-        raise ParseError("no numeric metric column found", path)
-    # Each tag's rows keep the file's order, which is all the replace-on-restart rule needs.
-    return frame
 
 
 def header_of(probe: Probe) -> list[str]:
@@ -146,7 +79,7 @@ class WideCsvReader:
         step_col = find_column(table.header, STEP_NAMES)
         epoch_col = find_column(table.header, EPOCH_NAMES)
         wall_col = find_column(table.header, WALL_NAMES)
-        frame = frame_from_table(table, path, step_col, epoch_col, wall_col)
+        frame = columns_from_table(table, path, step_col, epoch_col, wall_col)
         meta: dict[str, object] = {"columns": table.header}
         if table.repeated_headers:
             meta["repeated_headers"] = table.repeated_headers

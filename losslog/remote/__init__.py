@@ -7,8 +7,18 @@ sources. fsspec and the store's package (s3fs, gcsfs, adlfs) are optional extras
 when a URL is given.
 """
 
-from losslog.remote.inputs import RemoteDiscovery, as_input, discover_inputs
+from losslog.remote.inputs import Mirrors, RemoteDiscovery, as_input, discover_inputs, has_url, mirror_inputs
 from losslog.remote.storage import StorageOptions, make_options
 from losslog.remote.url import is_url
 
-__all__ = ["RemoteDiscovery", "StorageOptions", "as_input", "discover_inputs", "is_url", "make_options"]
+__all__ = [
+    "Mirrors",
+    "RemoteDiscovery",
+    "StorageOptions",
+    "as_input",
+    "discover_inputs",
+    "has_url",
+    "is_url",
+    "make_options",
+    "mirror_inputs",
+]

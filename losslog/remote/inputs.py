@@ -1,5 +1,6 @@
-"""Discovery over a mix of local paths and URLs: URLs are mirrored, then every path is walked by
-the one local ``discover``, and what it found is renamed back to the URLs."""
+"""Inputs that mix local paths and URLs: URLs are mirrored first, then every path goes through the
+one local walk (``discover`` or the engine's ``analyze_paths``), and what was found is named by
+its URL again."""
 
 from __future__ import annotations
 
@@ -7,22 +8,28 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from losslog.errors import LossLogError
 from losslog.readers.discover import Discovery, discover
 from losslog.remote.storage import StorageOptions
 from losslog.remote.url import is_url, local_path_text
 
+if TYPE_CHECKING:
+    from losslog.analysis import RunAnalysis
+    from losslog.engine.batch import BatchResult
+
 
 @dataclass
-class RemoteDiscovery(Discovery):
-    """A ``Discovery`` whose runs and errors name URLs; ``show`` names a mirrored path by its URL."""
+class Mirrors:
+    """The inputs with each URL replaced by its local mirror, and how to name things back."""
 
+    paths: list[Path] = field(default_factory=list)
     #: mirror root -> URL, for every URL given
     roots: dict[str, str] = field(default_factory=dict)
-    #: local mirror path -> the object's fingerprint (ETag / version), for the run cache
-    fingerprints: dict[str, str] = field(default_factory=dict)
+    #: errors of whole URLs (no bucket, no credentials) and of single objects (a denied read)
+    errors: list[LossLogError] = field(default_factory=list)
+    storage: StorageOptions = field(default_factory=StorageOptions)
     #: what the store was asked for, summed over the URLs
     fetched_objects: int = 0
     fetched_bytes: int = 0
@@ -30,6 +37,29 @@ class RemoteDiscovery(Discovery):
     def show(self, path: str | Path) -> str:
         """``path`` as the user knows it: the URL for a mirrored file, the path otherwise."""
         return to_url(str(path), self.roots)
+
+    def rename(self, text: str) -> str:
+        """Every mirror path inside a message replaced by its URL."""
+        for local, url in self.roots.items():
+            if local in text:
+                text = text.replace(local + os.sep, url + "/").replace(local, url)
+        return text
+
+    def rename_error(self, err: LossLogError) -> LossLogError:
+        if err.source is not None:
+            err.source = self.show(err.source)
+        err.message = self.rename(err.message)
+        return err
+
+
+@dataclass
+class RemoteDiscovery(Discovery):
+    """A ``Discovery`` whose runs and errors name URLs; ``show`` names a mirrored path by its URL."""
+
+    mirrors: Mirrors = field(default_factory=Mirrors)
+
+    def show(self, path: str | Path) -> str:
+        return self.mirrors.show(path)
 
 
 def to_url(text: str, roots: dict[str, str]) -> str:
@@ -41,18 +71,39 @@ def to_url(text: str, roots: dict[str, str]) -> str:
     return text
 
 
-def _rename_in(text: str, roots: dict[str, str]) -> str:
-    """Every mirror path inside a message replaced by its URL."""
-    for local, url in roots.items():
-        if local in text:
-            text = text.replace(local + os.sep, url + "/").replace(local, url)
-    return text
-
-
 def as_input(item: str | os.PathLike[str]) -> str | Path:
     """A command-line input: a URL stays text (``Path`` would fold its ``//``), anything else a Path."""
     text = os.fspath(item)
     return text if is_url(text) else Path(local_path_text(text))
+
+
+def has_url(inputs: Sequence[str | os.PathLike[str]]) -> bool:
+    return any(isinstance(as_input(i), str) for i in inputs)
+
+
+def mirror_inputs(
+    inputs: Sequence[str | os.PathLike[str]], fmt: str | None = None, storage: StorageOptions | None = None
+) -> Mirrors:
+    """Mirror every URL among ``inputs`` (listing, heads, then the claimed files); local paths pass
+    through. A URL that cannot be listed is an error and is left out; the others go on."""
+    from losslog.remote.mirror import sync
+
+    out = Mirrors(storage=storage or StorageOptions())
+    for item in (as_input(i) for i in inputs):
+        if isinstance(item, Path):
+            out.paths.append(item)
+            continue
+        try:
+            mirrored = sync(item, out.storage, fmt)
+        except LossLogError as exc:
+            out.errors.append(exc)
+            continue
+        out.errors.extend(mirrored.errors)
+        out.roots[str(mirrored.local)] = mirrored.url
+        out.fetched_objects += mirrored.stats.objects_fetched
+        out.fetched_bytes += mirrored.stats.bytes_fetched
+        out.paths.append(mirrored.local)
+    return out
 
 
 def discover_inputs(
@@ -65,48 +116,48 @@ def discover_inputs(
 ) -> Discovery:
     """``discover`` that also takes URLs. With no URL among the inputs it *is* ``discover``: local
     behaviour does not change and fsspec is never imported."""
-    items = [as_input(i) for i in inputs]
-    if not any(isinstance(i, str) for i in items):
-        return discover(
-            [Path(i) for i in items], fmt=fmt, keep_all=keep_all, on_path=on_path, raise_unexpected=raise_unexpected
-        )
-    from losslog.remote.mirror import sync
-
-    storage = storage or StorageOptions()
-    out = RemoteDiscovery()
-    paths: list[Path] = []
-    for item in items:
-        if isinstance(item, Path):
-            paths.append(item)
-            continue
-        try:
-            mirrored = sync(item, storage, fmt)
-        except LossLogError as exc:
-            out.errors.append(exc)
-            continue
-        out.errors.extend(mirrored.errors)
-        out.roots[str(mirrored.local)] = mirrored.url
-        out.fingerprints.update(mirrored.fingerprints)
-        out.fetched_objects += mirrored.stats.objects_fetched
-        out.fetched_bytes += mirrored.stats.bytes_fetched
-        paths.append(mirrored.local)
+    if not has_url(inputs):
+        paths = [cast(Path, as_input(i)) for i in inputs]
+        return discover(paths, fmt=fmt, keep_all=keep_all, on_path=on_path, raise_unexpected=raise_unexpected)
+    mirrors = mirror_inputs(inputs, fmt, storage)
     shown: Callable[[Path], None] | None = None
     if on_path is not None:
         progress = on_path
 
         def shown(p: Path) -> None:  # progress only prints the path: the URL, never the cache folder
-            progress(cast(Path, out.show(p)))
+            progress(cast(Path, mirrors.show(p)))
 
-    found = discover(paths, fmt=fmt, keep_all=keep_all, on_path=shown, raise_unexpected=raise_unexpected)
-    roots = out.roots
+    found = discover(mirrors.paths, fmt=fmt, keep_all=keep_all, on_path=shown, raise_unexpected=raise_unexpected)
     for run in found.runs:
-        run.source = to_url(run.source, roots)
-        run.warnings = [_rename_in(w, roots) for w in run.warnings]
-    for err in found.errors:
-        if err.source is not None:
-            err.source = to_url(err.source, roots)
-        err.message = _rename_in(err.message, roots)
+        run.source = mirrors.show(run.source)
+        run.warnings = [mirrors.rename(w) for w in run.warnings]
+    out = RemoteDiscovery(mirrors=mirrors)
     out.runs = found.runs
-    out.errors.extend(found.errors)
+    out.errors = [*mirrors.errors, *(mirrors.rename_error(e) for e in found.errors)]
     out.ignored = found.ignored
     return out
+
+
+def rename_batch(result: BatchResult, mirrors: Mirrors) -> BatchResult:
+    """The engine's result for mirrored inputs with every source, warning and error named by its
+    URL, and the errors of the URLs themselves first (as ``discover_inputs`` orders them)."""
+    import dataclasses
+
+    from losslog.report import InputProblem
+
+    def analysis(a: RunAnalysis) -> RunAnalysis:
+        changes: dict[str, object] = {"source": mirrors.show(a.source)}
+        warnings = getattr(a, "warnings", None)
+        if isinstance(warnings, (tuple, list)):
+            changes["warnings"] = type(warnings)(mirrors.rename(w) for w in warnings)
+        return dataclasses.replace(a, **changes)  # type: ignore[arg-type]
+
+    rep = result.report
+    problems = [InputProblem(e.source or "", e.message) for e in mirrors.errors]
+    problems += [InputProblem(mirrors.show(p.source), mirrors.rename(p.message)) for p in rep.errors]
+    result.report = dataclasses.replace(rep, runs=tuple(analysis(a) for a in rep.runs), errors=tuple(problems))
+    result.entries = [
+        dataclasses.replace(e, source=mirrors.show(e.source), analysis=analysis(e.analysis) if e.analysis else None)
+        for e in result.entries
+    ]
+    return result

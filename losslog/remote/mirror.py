@@ -259,7 +259,8 @@ def sync(url: str, options: StorageOptions, log_format: str | None = None) -> Mi
             files[rel] = prev
             continue
         files[rel] = {"tag": tag, "size": size, "have": 0}
-        if size == 0 or os.path.splitext(rel)[1].lower() in NEVER_LOGS:
+        name = os.path.basename(rel)
+        if size == 0 or os.path.splitext(name)[1].lower() in NEVER_LOGS:
             _write_head(local, b"", size)
             continue
         heads.append((remote_of(rel), 0, min(size, HEAD_BYTES)))
@@ -309,24 +310,34 @@ def _needed(
     local_root: Path, single: bool, files: dict[str, dict[str, Any]], log_format: str | None, local_of: Any
 ) -> list[str]:
     """The objects to fetch whole: what a reader claims (a file, or a run folder's logs), and the
-    small text files beside each claim that ``readers/settings.py`` may read."""
+    small text files beside each claim that ``readers/settings.py`` may read.
+
+    The claims come from the local walk itself (``list_sources``) on the mirror of heads, and a
+    file the walk leaves to be sniffed is sniffed here on its head, as ``read_source`` will."""
     if single:
         return [""] if "" in files else []
-    from losslog.readers.discover import claims
+    from losslog.readers import registry
+    from losslog.readers.base import make_probe
+    from losslog.readers.discover import list_sources
     from losslog.readers.tensorboard import is_event_file_name
     from losslog.readers.text import looks_binary
 
-    claimed, _ignored = claims(local_root, log_format)
     rel_of = {str(local_of(rel)): rel for rel in files}
     needed: set[str] = set()
     near: set[str] = set()  # folders (relative, "" for the root) whose settings files count
-    for path, _reader in claimed:
-        key = str(path)
+    for source in list_sources([local_root], log_format).sources:
+        key = str(source.path)
         if key in rel_of:  # a file
+            if not source.reader:
+                try:
+                    if registry.best_reader(make_probe(source.path)) is None:
+                        continue  # no reader takes it: read_source will skip it the same way
+                except OSError:
+                    continue
             needed.add(rel_of[key])
             folder = os.path.dirname(rel_of[key])
         else:  # a run folder: its logs, not its checkpoints
-            folder = os.path.relpath(path, local_root)
+            folder = os.path.relpath(source.path, local_root)
             folder = "" if folder == "." else folder
             pre = f"{folder}/" if folder else ""
             for rel in files:

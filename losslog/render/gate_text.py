@@ -37,6 +37,8 @@ def render_gate_text(report: Report, gate: GateResult, verbose: bool = False) ->
                 continue
             mark = "ok  " if r.passed else "FAIL"
             lines.append(plain(f"    {mark} {r.rule}: {r.message}"))
+        for w in run.warnings if run is not None else ():  # what the verdict did not see
+            lines.append(plain(f"    warning: {w}"))
     if gate.baseline:
         lines.append("")
         lines.append(plain(f"baseline: {gate.settings.get('baseline')}"))

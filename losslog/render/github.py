@@ -102,6 +102,9 @@ def render_annotations(report: Report, gate: GateResult, relative_to: Path | Non
             level = _ANNOTATION_LEVEL[f.severity]
             title = f"losslog: {f.code} ({run.name})"
             lines.append(_safe_annotation(level, f"{run.name}: {f.message}", _file(run.source, relative_to), title))
+        for w in run.warnings:  # values dropped, a cut last line: what the verdict did not see
+            title = f"losslog: read with a warning ({run.name})"
+            lines.append(_safe_annotation("warning", f"{run.name}: {w}", _file(run.source, relative_to), title))
     for e in report.errors:
         lines.append(_safe_annotation("error", e.message, _file(e.source, relative_to), "losslog: unreadable input"))
     return "\n".join(lines) + ("\n" if lines else "")

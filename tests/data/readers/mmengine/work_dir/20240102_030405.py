@@ -1,1 +1,1 @@
-model = dict(type='ImageClassifier')
+model = dict(type="ImageClassifier")
