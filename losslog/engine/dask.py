@@ -40,6 +40,7 @@ class DaskEngine:
         in_flight: int | None = None,
         local_workers: int = LOCAL_WORKERS,
         processes: bool = True,
+        timeout: str = "10s",
     ) -> None:
         self.address = address
         self.storage = storage
@@ -47,6 +48,7 @@ class DaskEngine:
         self.in_flight = in_flight
         self.local_workers = local_workers
         self.processes = processes
+        self.timeout = timeout
         #: client mirror root -> URL, set by the caller after mirroring (workers mirror what they lack)
         self.roots: dict[str, str] = {}
         self._client: Any = None
@@ -70,7 +72,7 @@ class DaskEngine:
                 )
                 self._client = Client(self._cluster)
             else:
-                self._client = Client(self.address, timeout="10s")
+                self._client = Client(self.address, timeout=self.timeout)
         except (OSError, TimeoutError, ValueError) as exc:
             self.close()
             raise UsageError(
