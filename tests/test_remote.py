@@ -214,3 +214,25 @@ def test_local_paths_never_import_fsspec(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert (tmp_path / "o").exists()
     assert done.stdout.strip() == ""
+
+
+def test_storage_options_reach_fsspec_as_its_own_keywords() -> None:
+    from losslog.errors import UsageError
+    from losslog.remote.storage import make_options, parse_storage_option
+
+    opts = make_options(True, "http://127.0.0.1:9000", ["requester_pays=true", "client_kwargs.region_name=eu-west-1"])
+    assert opts.for_protocol("s3") == {
+        "anon": True,
+        "endpoint_url": "http://127.0.0.1:9000",
+        "requester_pays": True,
+        "client_kwargs": {"region_name": "eu-west-1"},
+    }
+    assert opts.for_protocol("gs")["token"] == "anon"
+    assert parse_storage_option("max_concurrency=8") == ("max_concurrency", 8)
+    with pytest.raises(UsageError, match="KEY=VALUE"):
+        parse_storage_option("novalue")
+
+
+def test_watch_says_it_reads_local_paths_only() -> None:
+    result = runner.invoke(app, ["watch", "--help"], env={"COLUMNS": "200"})
+    assert "on this machine" in result.stdout

@@ -31,7 +31,10 @@ DEFAULTS = AnalysisOptions()
 PathsArg = Annotated[
     list[Path],
     typer.Argument(
-        help="Log files or folders (folders are walked; every log found is a run).", show_default=False, metavar="PATH"
+        help="Log files or folders on this machine (folders are walked; every log found is a run; "
+        "URLs of object storage are read by report, compare, plot, check and export, not here).",
+        show_default=False,
+        metavar="PATH",
     ),
 ]
 #: the inputs of report, compare, plot, check and export: paths or URLs (kept as text: ``Path``
