@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from losslog.errors import LossLogError
+from losslog.errors import InputError, LossLogError
 from losslog.readers.discover import Discovery, discover
 from losslog.remote.storage import StorageOptions
 from losslog.remote.url import is_url, local_path_text
@@ -97,6 +97,9 @@ def mirror_inputs(
             mirrored = sync(item, out.storage, fmt)
         except LossLogError as exc:
             out.errors.append(exc)
+            continue
+        except OSError as exc:  # the mirror folder (a file where a folder should be, a full disk ...)
+            out.errors.append(InputError(f"cannot mirror into the cache folder: {exc.strerror or exc}", item))
             continue
         out.errors.extend(mirrored.errors)
         out.roots[str(mirrored.local)] = mirrored.url

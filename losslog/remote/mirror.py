@@ -204,7 +204,8 @@ def sync(url: str, options: StorageOptions, log_format: str | None = None) -> Mi
         if hasattr(fs, "invalidate_cache"):
             fs.invalidate_cache()
         info = fs.info(root)
-        if info.get("type") == "directory":
+        # an HTTP "folder" is a page of links: a URL ending in / is listed, not read as one file
+        if info.get("type") == "directory" or url.endswith("/"):
             listing = fs.find(root, detail=True, withdirs=True)
             single = False
         else:
