@@ -236,3 +236,10 @@ def test_storage_options_reach_fsspec_as_its_own_keywords() -> None:
 def test_watch_says_it_reads_local_paths_only() -> None:
     result = runner.invoke(app, ["watch", "--help"], env={"COLUMNS": "200"})
     assert "on this machine" in result.stdout
+
+
+def test_the_library_reads_urls_too(endpoint: str, sweep: Path) -> None:
+    import losslog
+
+    runs = losslog.read(f"{URL}/keras")
+    assert [(r.name, r.source) for r in runs] == [("lr0", f"{URL}/keras/lr0.csv"), ("lr1", f"{URL}/keras/lr1.csv")]

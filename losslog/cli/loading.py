@@ -191,7 +191,8 @@ def analyze_inputs(
     cache; the report is the one ``build_report`` gives for ``load_runs`` (the tests compare them)."""
     from losslog.cli.app import app_context
     from losslog.engine.batch import analyze_paths
-    from losslog.remote.inputs import as_input, has_url, mirror_inputs, rename_batch
+    from losslog.remote.batch import rename_batch
+    from losslog.remote.inputs import as_input, has_url, mirror_inputs
     from losslog.runcache import RunCache
 
     console = stderr_console()

@@ -8,16 +8,12 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from losslog.errors import InputError, LossLogError
 from losslog.readers.discover import Discovery, discover
 from losslog.remote.storage import StorageOptions
 from losslog.remote.url import is_url, local_path_text
-
-if TYPE_CHECKING:
-    from losslog.analysis import RunAnalysis
-    from losslog.engine.batch import BatchResult
 
 
 @dataclass
@@ -139,28 +135,3 @@ def discover_inputs(
     out.errors = [*mirrors.errors, *(mirrors.rename_error(e) for e in found.errors)]
     out.ignored = found.ignored
     return out
-
-
-def rename_batch(result: BatchResult, mirrors: Mirrors) -> BatchResult:
-    """The engine's result for mirrored inputs with every source, warning and error named by its
-    URL, and the errors of the URLs themselves first (as ``discover_inputs`` orders them)."""
-    import dataclasses
-
-    from losslog.report import InputProblem
-
-    def analysis(a: RunAnalysis) -> RunAnalysis:
-        changes: dict[str, object] = {"source": mirrors.show(a.source)}
-        warnings = getattr(a, "warnings", None)
-        if isinstance(warnings, (tuple, list)):
-            changes["warnings"] = type(warnings)(mirrors.rename(w) for w in warnings)
-        return dataclasses.replace(a, **changes)  # type: ignore[arg-type]
-
-    rep = result.report
-    problems = [InputProblem(e.source or "", e.message) for e in mirrors.errors]
-    problems += [InputProblem(mirrors.show(p.source), mirrors.rename(p.message)) for p in rep.errors]
-    result.report = dataclasses.replace(rep, runs=tuple(analysis(a) for a in rep.runs), errors=tuple(problems))
-    result.entries = [
-        dataclasses.replace(e, source=mirrors.show(e.source), analysis=analysis(e.analysis) if e.analysis else None)
-        for e in result.entries
-    ]
-    return result
