@@ -82,12 +82,20 @@ def load_runs(paths: Sequence[str | Path], log_format: str | None, keep_all: boo
     else:
         found = discover_inputs(paths, log_format, keep_all, raise_unexpected=raise_, storage=storage)
     if verbose:
+        mirrors = getattr(found, "mirrors", None)
+        if mirrors is not None:
+            console.print(_line(_fetched(mirrors), "dim"))
         show = getattr(found, "show", str)  # a mirrored file is named by its URL
         for p in found.ignored:
             console.print(_line(f"skipped (not a log): {show(p)}{_why(p)}", "dim"))
         for run in found.runs:
             console.print(_line(f"read {run.source} as {run.format}: run {run.name!r}, {len(run)} points", "dim"))
     return found
+
+
+def _fetched(mirrors: Any) -> str:
+    """What the object store was asked for (``--verbose``): unchanged objects cost nothing."""
+    return f"object store: {mirrors.fetched_objects} objects, {mirrors.fetched_bytes:,} bytes fetched"
 
 
 def _why(path: Path) -> str:
@@ -231,6 +239,8 @@ def analyze_inputs(
     if mirrors is not None:
         result = rename_batch(result, mirrors)
     if verbose:
+        if mirrors is not None:
+            console.print(_line(_fetched(mirrors), "dim"))
         show = mirrors.show if mirrors is not None else str
         for p in result.ignored:
             console.print(_line(f"skipped (not a log): {show(p)}{_why(p)}", "dim"))
