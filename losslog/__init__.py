@@ -29,6 +29,8 @@ _EXPORTS: dict[str, str] = {
     "compare": "losslog.api",
     "check": "losslog.api",
     "leaderboard_frame": "losslog.api",
+    "sweep": "losslog.api",
+    "SweepTable": "losslog.sweep",
     "Runs": "losslog.api",
     "CheckResult": "losslog.api",
     "Run": "losslog.model",
@@ -61,6 +63,7 @@ __all__ = [
     "Run",
     "RunAnalysis",
     "Runs",
+    "SweepTable",
     "UsageError",
     "__version__",
     "analyze",
@@ -69,16 +72,18 @@ __all__ = [
     "leaderboard_frame",
     "read",
     "report",
+    "sweep",
 ]
 
 if TYPE_CHECKING:
     from losslog.analysis import AnalysisOptions, Finding, RunAnalysis
     from losslog.analysis.compare import Leaderboard
-    from losslog.api import CheckResult, Runs, analyze, check, compare, leaderboard_frame, read, report
+    from losslog.api import CheckResult, Runs, analyze, check, compare, leaderboard_frame, read, report, sweep
     from losslog.errors import ExitCode, InputError, LossLogError, ParseError, UsageError
     from losslog.gate import GateResult, RuleResult
     from losslog.model import Run
     from losslog.report import Report
+    from losslog.sweep import SweepTable
 
 
 def __getattr__(name: str) -> Any:

@@ -27,6 +27,7 @@ from losslog.gate import GateResult, RuleResult, gate_exit_code, judge, load_bas
 from losslog.gate.baseline import baseline_from_analysis
 from losslog.model import Run
 from losslog.report import Report, build_report, report_to_dict
+from losslog.sweep import SweepTable, build_sweep, parse_sweep_spec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +38,7 @@ PathLike = str | os.PathLike[str]
 #: what ``report``, ``compare`` and ``check`` accept: paths (files or folders) or runs already read
 Inputs = PathLike | Run | Sequence[PathLike | Run]
 
-__all__ = ["CheckResult", "Runs", "analyze", "check", "compare", "leaderboard_frame", "read", "report"]
+__all__ = ["CheckResult", "Runs", "analyze", "check", "compare", "leaderboard_frame", "read", "report", "sweep"]
 
 
 class Runs(list[Run]):
@@ -148,6 +149,49 @@ def leaderboard_frame(board: Leaderboard) -> pd.DataFrame:
 
     columns = [f.name for f in dataclasses.fields(Standing)]
     return pd.DataFrame([s.to_dict() for s in board.standings], columns=columns)
+
+
+def sweep(
+    inputs: Inputs,
+    *,
+    group_by: str | Sequence[str] | None = None,
+    where: str | Sequence[str] = (),
+    sort: str | None = None,
+    top: int | None = None,
+    columns: str | Sequence[str] | None = None,
+    all_hparams: bool = False,
+    log_format: str | None = None,
+    keep_all: bool = False,
+    raise_unexpected: bool = False,
+    options: AnalysisOptions | None = None,
+    **overrides: Any,
+) -> SweepTable:
+    """``losslog compare`` as a sweep table: one row per run with its hyperparameters.
+
+    ``.frame`` is a pandas DataFrame (``run``, ``verdict``, ``best``, ``last`` ... then one
+    ``hp.<name>`` column per hyperparameter), ``.varying`` the ``hp.`` columns that differ between
+    runs, ``.groups`` one row per group (mean ± std and n of the best and final monitored metric,
+    verdicts counted). ``group_by``: hyperparameter names (default: runs differing only in a seed
+    are grouped; ``"none"`` or ``()`` for no groups); ``where``: ``"lr<0.01"``-style filters, all
+    required, parsed and never evaluated; ``sort``: ``"METRIC[:best|last]"`` or a hyperparameter;
+    ``top``: keep the first N rows. Bad expressions raise ``UsageError``; an input that cannot be
+    read raises, as in ``compare``.
+    """
+    from losslog.hparams import fold_hparams_sessions, hparams_for
+
+    spec = parse_sweep_spec(group_by, where, sort, top, columns, all_hparams)
+    opts = make_options(options, overrides, "sweep")
+    runs, errors = _gather(inputs, log_format, keep_all, raise_unexpected)
+    if errors and not isinstance(inputs, Runs):
+        raise errors[0]
+    runs = fold_hparams_sessions(runs)
+    analyses = [_analyze(run, options_for(run, opts)) for run in runs]
+    board = rank_runs(analyses, opts.monitor, opts.mode)
+    listings: dict[str, frozenset[str]] = {}  # folder listings shared by the runs
+    found = [hparams_for(run, listings) for run in runs]
+    table = build_sweep(board, analyses, {a.name: h.values for a, h in zip(analyses, found)}, spec)
+    table.warnings.extend(dict.fromkeys(w for h in found for w in h.warnings))
+    return table
 
 
 @dataclass(frozen=True)

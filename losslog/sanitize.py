@@ -14,9 +14,7 @@ import re
 #: C0 controls (tab, newline and carriage return included: a name never needs them), DEL, C1
 #: controls, and the Unicode format characters that reorder or hide text (bidi overrides and
 #: isolates, zero-width joiners, the BOM, line/paragraph separators).
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
-)
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 
 #: What a spreadsheet treats as the start of a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")

@@ -140,17 +140,20 @@ def test_cli_outputs_are_byte_identical_serial_pooled_and_cached(args: list[str]
 def test_compare_output_is_the_one_before_the_engine(tmp_path: Path) -> None:
     """Every compare format through the engine is what ``discover`` + ``compare_report`` rendered."""
     from losslog.analysis.compare import rank_runs
-    from losslog.cli.compare_cmd import compare_report
+    from losslog.cli.compare_cmd import compare_report, sweep_table
     from losslog.render.base import RenderContext
     from losslog.render.compare_formats import COMPARE_RENDERERS, Comparison
+    from losslog.sweep import parse_sweep_spec
 
     root = _sweep(tmp_path / "sweep", 6)
     found = discover([root])
     rep = compare_report(found.runs, found.errors, AnalysisOptions())
-    comparison = Comparison(rank_runs(rep.runs, None, None), rep)
+    board = rank_runs(rep.runs, None, None)
+    table = sweep_table(board, rep, parse_sweep_spec(None, (), None, None, None, False))
+    comparison = Comparison(board, rep, table)
     for renderer in COMPARE_RENDERERS:
-        if renderer.name == "text":
-            continue  # its width follows the terminal; the serial/pooled test covers it
+        if renderer.name in ("text", "html"):
+            continue  # text follows the terminal's width (the serial/pooled test covers it); html reads points
         expected = renderer.render(comparison, RenderContext())
         result = runner.invoke(app, ["compare", "-f", renderer.name, "--jobs", "2", str(root)])
         assert result.stdout == expected, renderer.name

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from losslog.errors import InputError, ParseError
+from losslog.errors import InputError
 from losslog.readers import registry
 from losslog.readers.base import make_probe
 from losslog.readers.jsonlines import Detectron2Reader, MmcvReader, MmengineReader
@@ -106,17 +106,18 @@ def test_cut_off_last_line_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_broken_line_in_the_middle_names_the_line(tmp_path: Path) -> None:
+    """Skipped and said with its line (it was an error for the whole file before issue 13)."""
     path = tmp_path / "metrics.json"
     path.write_text('{"iteration": 1, "loss": 1}\n{"iteration": 2, "lo\n{"iteration": 3, "loss": 1}\n')
-    with pytest.raises(ParseError, match="line 2"):
-        Detectron2Reader().read(path)
+    (run,) = Detectron2Reader().read(path)
+    assert any("1 corrupt line skipped" in w and "line 2" in w for w in run.warnings), run.warnings
 
 
 def test_a_line_that_is_not_an_object(tmp_path: Path) -> None:
     path = tmp_path / "x.log.json"
     path.write_text('{"mode": "train", "epoch": 1, "iter": 1, "loss": 1}\n[1, 2]\n{"mode": "train"}\n')
-    with pytest.raises(ParseError, match="line 2"):
-        MmcvReader().read(path)
+    (run,) = MmcvReader().read(path)
+    assert any("found list" in w and "line 2" in w for w in run.warnings), run.warnings
 
 
 def test_only_blank_lines(tmp_path: Path) -> None:
@@ -230,3 +231,28 @@ def test_json_of_number_lists_without_a_metric_is_not_a_history(tmp_path: Path) 
     path.write_text('{"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}')
     reader = registry.best_reader(make_probe(path))
     assert reader is None or reader.name != "history-json"
+
+
+def test_a_corrupt_line_in_the_middle_costs_that_line_only(tmp_path: Path) -> None:
+    """Issue 13: a corrupt record costs that record, never the rest; and it is said."""
+    from losslog.readers.discover import discover
+
+    path = tmp_path / "metrics.json"
+    lines = [json.dumps({"iteration": i, "total_loss": 1.0 / (i + 1)}) for i in range(20)]
+    lines[7] = '{"iteration": 7, "total_loss": 0.1'  # garbled mid-file
+    lines[12] = "[1, 2]"
+    path.write_text("\n".join(lines) + "\n")
+    found = discover([path])
+    assert not found.errors
+    (run,) = found.runs
+    assert len(run.series("total_loss")) == 18
+    assert any("2 corrupt lines skipped" in w and "line 8" in w for w in run.warnings), run.warnings
+
+
+def test_a_file_of_mostly_broken_lines_is_still_an_error(tmp_path: Path) -> None:
+    from losslog.readers.discover import discover
+
+    path = tmp_path / "metrics.json"
+    path.write_text('{"iteration": 1, "total_loss": 0.5}\n{"iteration": 2,\nnot json\n')
+    found = discover([path])
+    assert found.errors and not found.runs

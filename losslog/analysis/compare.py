@@ -70,7 +70,7 @@ class Leaderboard:
         }
 
 
-def _summary_for(run: RunAnalysis, wanted: str) -> MetricSummary | None:
+def summary_for(run: RunAnalysis, wanted: str) -> MetricSummary | None:
     """The run's summary of ``wanted`` (raw tag, display name), per-epoch values preferred."""
     if run.best is not None and wanted in (run.best.metric, run.best.tag):
         m = run.metric(run.best.tag)
@@ -108,7 +108,7 @@ def rank_runs(runs: Sequence[RunAnalysis], monitor: str | None = None, mode: Goa
     """
     metric = ranking_metric(runs, monitor)
     rows: list[tuple[RunAnalysis, MetricSummary | None]] = [
-        (r, _summary_for(r, metric) if metric else None) for r in runs
+        (r, summary_for(r, metric) if metric else None) for r in runs
     ]
     goals = {m.goal for _, m in rows if m is not None and m.goal is not None}
     goal: str | None = mode or (goals.pop() if len(goals) == 1 else None)

@@ -24,6 +24,8 @@ from losslog.cli.common import (
 from losslog.cli.loading import load_runs_and_report
 from losslog.errors import UsageError
 from losslog.output import print_note
+from losslog.render.chart_groups import RunGroup
+from losslog.report import Report
 
 ImageOutputOpt = Annotated[
     Path,
@@ -139,7 +141,24 @@ def plot(
     runs, rep = load_runs_and_report(paths, log_format, keep_all, verbose, options)
     if rep.runs:
         inputs = chart.chart_inputs(runs, rep.runs, options)
-        fig = chart.figure_for(inputs, opts, overlay=overlay)
-        chart.save_figure(fig, output, dpi)
-        print_note(f"wrote {output} ({len(inputs)} run{'s' if len(inputs) != 1 else ''})")
+        groups = seed_groups(rep) if len(inputs) > chart.MAX_CELLS and not overlay else []
+        plan = chart.plan_for(inputs, opts, overlay=overlay, groups=groups)
+        chart.save_figure(chart.draw(plan), output, dpi)
+        said = f"; {plan.note}" if plan.note else ""
+        print_note(f"wrote {output} ({len(inputs)} run{'s' if len(inputs) != 1 else ''}{said})")
     finish(rep.errors, bool(rep.runs))
+
+
+def seed_groups(rep: Report) -> list[RunGroup]:
+    """Runs that differ only in a seed-like hyperparameter, as chart groups (the sweep table's
+    automatic grouping); none when the runs carry no hyperparameters or ranking is impossible."""
+    from losslog.analysis.compare import rank_runs
+    from losslog.cli.compare_cmd import sweep_table
+    from losslog.render.compare_charts import groups_of
+    from losslog.sweep import SweepSpec
+
+    try:
+        board = rank_runs(rep.runs, rep.options.monitor, rep.options.mode)
+    except UsageError:
+        return []  # the direction is unknown: no groups, the plan ranks what it can
+    return groups_of(sweep_table(board, rep, SweepSpec()))

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from losslog.analysis import AnalysisOptions, RunAnalysis
 from losslog.engine.tasks import RunEntry, RunResult, RunTask, analyze_source
 from losslog.errors import LossLogError
-from losslog.readers.discover import Listing, dedupe_names, list_sources, walk_results
+from losslog.readers.discover import Listing, list_sources, walk_results
+from losslog.readers.run_names import dedupe_names
 from losslog.report import InputProblem, Report
 
 if TYPE_CHECKING:

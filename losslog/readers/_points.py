@@ -72,17 +72,6 @@ class PointCollector:
         )
 
 
-def still_being_written(path: Path, text: str) -> bool:
-    """Always False: batch reading never depends on the clock.
-
-    A last line without its line end that parses is read; one that does not is dropped with a
-    warning by the reader. The same file gives the same verdict now and an hour later. (Telling a
-    file still being written by its fresh change time is a rule for a future ``watch`` command.)
-    Kept so that callers read the same; see docs/security.md.
-    """
-    return False
-
-
 def as_number(value: Any) -> float | None:
     """A JSON/dict value as a float point, or None when it is no number.
 
@@ -167,13 +156,15 @@ def load_json(path: Path) -> Any:
 def json_lines(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
     """The JSON objects of a JSON-lines file with their 1-based line numbers, and warnings.
 
-    A last line cut off by a writer that is still running is dropped with a warning; a broken line
-    in the middle is an error, since it means the file is not what we think it is.
+    A corrupt line costs that line, never the rest of the file: it is skipped and said (a last line
+    cut off by a writer still running, a line garbled in the middle). When broken lines outnumber
+    the good ones, the file is not JSON lines at all, and that is the error.
     """
     tf = read_text(path)
     lines = tf.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     warnings = list(tf.warnings)
     records: list[tuple[int, dict[str, Any]]] = []
+    broken: list[tuple[int, str]] = []
     last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
     for i, line in enumerate(lines):
         text = line.strip()
@@ -182,14 +173,26 @@ def json_lines(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]
         try:
             obj = parse_json(text)
         except (json.JSONDecodeError, RecursionError) as exc:
-            if i == last and records:
+            if i == last and records and not broken:
                 warnings.append(f"{path}: line {i + 1}: incomplete last line ignored (file still being written?)")
                 continue
             msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            raise ParseError(f"not a JSON object ({msg})", path, line=i + 1) from None
+            broken.append((i + 1, f"not a JSON object ({msg})"))
+            continue
         if not isinstance(obj, dict):
-            raise ParseError(f"expected a JSON object per line, found {type(obj).__name__}", path, line=i + 1)
+            broken.append((i + 1, f"expected a JSON object per line, found {type(obj).__name__}"))
+            continue
         records.append((i + 1, obj))
+    if broken and len(broken) >= len(records):
+        line_no, msg = broken[0]
+        raise ParseError(msg, path, line=line_no)
+    if broken:
+        line_no, msg = broken[0]
+        n = len(broken)
+        warnings.append(
+            f"{path}: {n} corrupt line{'s' if n != 1 else ''} skipped, the values on {'them' if n != 1 else 'it'} "
+            f"lost (first: line {line_no}: {msg})"
+        )
     if not records:
         raise InputError("no JSON records", path)
     return records, warnings

@@ -18,6 +18,7 @@ from losslog.errors import InputError, LossLogError, ParseError
 from losslog.model import Run
 from losslog.readers import log_names, registry
 from losslog.readers.base import Reader, make_probe
+from losslog.readers.run_names import dedupe_names
 from losslog.readers.settings import trainer_monitor
 from losslog.readers.text import looks_binary
 
@@ -44,6 +45,17 @@ MAX_WALK_DEPTH = 64
 _SKIP_DIRS = re.compile(r"^(\..*|__pycache__|node_modules|site-packages)$")
 _HF_CHECKPOINT = re.compile(r"^checkpoint-\d+$")
 R = TypeVar("R")
+__all__ = [
+    "GENERIC_NAMES",
+    "Discovery",
+    "Listing",
+    "Source",
+    "dedupe_names",
+    "discover",
+    "list_sources",
+    "read_source",
+    "walk_results",
+]
 
 
 @dataclass
@@ -400,40 +412,8 @@ def walk_results(
             yield ("error", item)
 
 
-def _anchor(name: str, source: str) -> Path:
-    """The folder whose name the run's name starts with, or the file it is named after."""
-    src = Path(source).resolve()
-    first = name.split("/")[0]
-    for candidate in (src, *src.parents):
-        if candidate.name == first or candidate.stem == first:
-            return candidate
-    return src
-
-
 def _dedupe_names(runs: list[Run]) -> None:
     """Runs from different places that got the same name (two ``version_0`` folders given by name)
     take as many parent folders as it needs to tell them apart: ``a/version_0``, ``b/version_0``."""
     for run, name in zip(runs, dedupe_names([(r.name, r.source) for r in runs])):
         run.name = name
-
-
-def dedupe_names(named: list[tuple[str, str]]) -> list[str]:
-    """The names of (name, source) pairs made unique as ``_dedupe_names`` does for runs."""
-    names = [n for n, _ in named]
-    groups: dict[str, list[int]] = {}
-    for i, name in enumerate(names):
-        groups.setdefault(name, []).append(i)
-    for name, group in groups.items():
-        if len(group) < 2:
-            continue
-        anchors = [_anchor(name, named[i][1]) for i in group]
-        for depth in range(1, 8):
-            new_names = ["/".join([*a.parent.parts[-depth:], name]) for a in anchors]
-            if len(set(new_names)) == len(new_names):
-                for i, new in zip(group, new_names):
-                    names[i] = new
-                break
-        else:
-            for k, i in enumerate(group[1:], start=2):
-                names[i] = f"{name}#{k}"
-    return names

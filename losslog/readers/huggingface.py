@@ -35,6 +35,7 @@ _STATE_KEYS = (
     "save_steps",
     "train_batch_size",
     "trial_name",
+    "trial_params",
     "metric_for_best_model",
     "greater_is_better",
 )

@@ -222,39 +222,23 @@ def build_run(
     strict: bool = False,
 ) -> Run:
     """One run from event files: ``parts`` are (file, forced split or None, tag prefix)."""
-    from losslog.columns import concat_columns
-
-    warnings: list[str] = []
+    skipped: list[str] = []  # each file's warnings, and the files that were no event files
     loaded: list[tuple[EventScalars, str | None, str]] = []
     for path, split, prefix in parts:
-        ev = _read_events(path, warnings, strict)
+        ev = _read_events(path, skipped, strict)
         if ev is not None:
             loaded.append((ev, split, prefix))
-    epoch_of = _epoch_lookup(loaded)
-    hparams: dict[str, Any] = {}
-    for ev, _, _ in loaded:
-        hparams.update(ev.hparams)
-    for d in hparams_dirs:
-        yaml_path = d / "hparams.yaml"
-        if yaml_path.is_file():
-            hparams.update(_read_hparams_yaml(yaml_path))
     meta: dict[str, Any] = {
         "event_files": [str(p) for p, _, _ in parts],
         "records": sum(ev.records for ev, _, _ in loaded),
     }
-    if hparams:
-        meta["hparams"] = hparams
     versions = sorted({ev.file_version for ev, _, _ in loaded if ev.file_version})
     if versions:
         meta["file_version"] = versions[0] if len(versions) == 1 else versions
     truncated = [ev.path for ev, _, _ in loaded if ev.truncated]
     if truncated:
         meta["truncated_files"] = truncated  # a writer still running: normal, not a warning
-    columns = concat_columns(_file_columns(ev, split, prefix, epoch_of) for ev, split, prefix in loaded)
-    if steps_are_epochs(columns):
-        columns.epoch = columns.step.copy()
-        meta["epoch_from_step"] = True
-    return finish_run(columns, fmt, source, name=name, meta=meta, warnings=warnings)
+    return run_from_scalars(loaded, source, name, fmt, hparams_dirs, meta, warnings=skipped)
 
 
 def run_from_scalars(
@@ -264,14 +248,15 @@ def run_from_scalars(
     fmt: str,
     hparams_dirs: list[Path],
     meta: dict[str, Any] | None = None,
+    warnings: list[str] | None = None,
 ) -> Run:
-    """One run from event files decoded elsewhere (``losslog watch`` decodes them a few records at
-    a time): the same epochs, hparams and step-as-epoch rule as ``build_run``, without reading."""
+    """One run from decoded event files: ``build_run`` reads them, ``losslog watch`` decodes them a
+    few records at a time; the same epochs, hparams and step-as-epoch rule for both. ``warnings``:
+    the files' own, in file order (by default, each decoded file's)."""
     from losslog.columns import concat_columns
 
-    warnings: list[str] = []
-    for ev, _, _ in loaded:
-        warnings.extend(ev.warnings)
+    if warnings is None:
+        warnings = [w for ev, _, _ in loaded for w in ev.warnings]
     epoch_of = _epoch_lookup(loaded)
     hparams: dict[str, Any] = {}
     for ev, _, _ in loaded:

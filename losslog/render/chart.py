@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from losslog.render.chart_draw import draw, figure_bytes, inline_svg, save_figure
+from losslog.render.chart_groups import MAX_CELLS, RunGroup
 from losslog.render.chart_plan import ChartPlan, plan_for, plan_grid, plan_overlay, plan_single
 from losslog.render.chart_series import (
     FORMATS,
@@ -46,12 +47,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS",
+    "MAX_CELLS",
     "RUN_COLOURS",
     "SPLIT_COLOURS",
     "X_MODES",
     "ChartOptions",
     "ChartPlan",
     "ChartRun",
+    "RunGroup",
     "chart_format",
     "chart_input",
     "chart_inputs",
@@ -78,9 +81,10 @@ def figure_single(cr: ChartRun, opts: ChartOptions | None = None) -> Figure:
     return draw(plan_single(cr, opts))
 
 
-def figure_grid(runs: Sequence[ChartRun], opts: ChartOptions | None = None) -> Figure:
-    """Several runs side by side: one column per model, one row per kind of metric, y shared per row."""
-    return draw(plan_grid(runs, opts))
+def figure_grid(runs: Sequence[ChartRun], opts: ChartOptions | None = None, groups: Sequence[RunGroup] = ()) -> Figure:
+    """Several runs side by side: a column per model, a row per kind of metric, wrapped; past
+    ``MAX_CELLS`` runs the best runs and the best ``groups`` (mean and band)."""
+    return draw(plan_grid(runs, opts, groups))
 
 
 def figure_overlay(runs: Sequence[ChartRun], opts: ChartOptions | None = None) -> Figure:
@@ -88,6 +92,8 @@ def figure_overlay(runs: Sequence[ChartRun], opts: ChartOptions | None = None) -
     return draw(plan_overlay(runs, opts))
 
 
-def figure_for(runs: Sequence[ChartRun], opts: ChartOptions | None = None, overlay: bool = False) -> Figure:
+def figure_for(
+    runs: Sequence[ChartRun], opts: ChartOptions | None = None, overlay: bool = False, groups: Sequence[RunGroup] = ()
+) -> Figure:
     """The chart ``losslog plot`` draws: one run alone, several side by side or overlaid."""
-    return draw(plan_for(runs, opts, overlay))
+    return draw(plan_for(runs, opts, overlay, groups))

@@ -20,7 +20,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from losslog.errors import UsageError
-from losslog.render.chart_parts import Artist, AxesPlan, ChartPlan, LegendKey, LegendPlan, Line, Note, Span, VLine
+from losslog.render.chart_parts import (
+    Artist,
+    AxesPlan,
+    Band,
+    ChartPlan,
+    LegendKey,
+    LegendPlan,
+    Line,
+    Note,
+    Span,
+    VLine,
+)
 from losslog.render.chart_series import XAxis, chart_format
 
 if TYPE_CHECKING:
@@ -111,6 +122,9 @@ def _draw_artist(ax: Axes, a: Artist) -> MplArtist:
             a.x, color=a.colour, linestyle=a.linestyle, linewidth=a.linewidth, gid=a.gid,
             **_given(label=a.label, alpha=a.alpha),
         )  # fmt: skip
+    if isinstance(a, Band):
+        return ax.fill_between(a.x, a.lo, a.hi, color=a.colour, alpha=a.alpha, linewidth=0, gid=a.gid,
+                               **_given(label=a.label))  # fmt: skip
     assert isinstance(a, Span)
     return ax.axvspan(a.x0, a.x1, color=a.colour, alpha=a.alpha, linewidth=0, gid=a.gid, **_given(label=a.label))
 

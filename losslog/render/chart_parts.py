@@ -103,7 +103,20 @@ class Note:
     gid: str | None = None
 
 
-Artist = Line | VLine | Span
+@dataclass(frozen=True, eq=False)
+class Band:
+    """A shaded band between two curves: a group's spread (min to max of its runs) around its mean."""
+
+    x: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    colour: str
+    alpha: float
+    gid: str
+    label: str = ""
+
+
+Artist = Line | VLine | Span | Band
 
 
 @dataclass(frozen=True)
@@ -186,6 +199,9 @@ class ChartPlan:
     left_out: tuple[LeftOut, ...]
     #: every panel shows x tick labels, shared axis or not
     label_every_x: bool
+    #: runs not drawn (past the side-by-side limit), and the sentence that says so
+    runs_left_out: tuple[str, ...] = ()
+    note: str = ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from losslog.analysis.summary import Series
 from losslog.errors import UsageError
+from losslog.render.chart_groups import BAND_ALPHA, BAND_WORDS, MAX_CELLS, RunGroup, group_artists, select
 from losslog.render.chart_parts import (
     Artist,
     AxesPlan,
@@ -59,7 +61,6 @@ from losslog.render.chart_style import (
     DIVERGENCE_LABEL,
     KEY_GREY,
     LR_COLOURS,
-    MARK_LABELS,
     NONFINITE_LABEL,
     NOTE_GREY,
     PURPLE,
@@ -68,48 +69,14 @@ from losslog.render.chart_style import (
     SPLIT_STYLES,
     run_style,
 )
-from losslog.render.words import num, x_label
+from losslog.render.chart_text import RUN_WIDTH, collected_legend, label_text, metric_text, subtitle, subtitle_short
 from losslog.sanitize import safe_text
 
+#: Side-by-side charts wrap into rows of at most this many columns.
+MAX_COLUMNS = 6
 #: Overlays of more models than this draw only validation (or test) curves by default.
 OVERLAY_ALL_SPLITS = 6
 _HIDDEN_TRAIN = f"training curve: past {OVERLAY_ALL_SPLITS} runs an overlay shows held-out curves only"
-
-
-# ---------------------------------------------------------------------------------------------
-# names as drawn
-
-
-#: Metric names are cut to this many characters in titles, labels and legends (a panel title
-#: wider than its panel would squeeze the panel to nothing); run names in a title to RUN_WIDTH.
-METRIC_WIDTH = 40
-RUN_WIDTH = 60
-
-
-def metric_text(name: str) -> str:
-    """A metric or tag name as drawn: safe text, shortened with a middle ellipsis."""
-    return shorten(safe_text(name), METRIC_WIDTH)
-
-
-def label_text(name: str) -> str:
-    """A name as a legend label: safe text, and never starting with "_" (matplotlib would hide it)."""
-    s = safe_text(name)
-    return " " + s if s.startswith("_") else s
-
-
-def _subtitle(cr: ChartRun) -> str:
-    a = cr.analysis
-    parts = [a.verdict]
-    if a.best is not None:
-        parts.append(f"best {x_label(a.best.step, a.best.epoch)}, {metric_text(a.best.metric)} {num(a.best.value)}")
-    return " · ".join(parts)
-
-
-def _subtitle_short(cr: ChartRun) -> str:
-    a = cr.analysis
-    if a.best is None:
-        return a.verdict
-    return f"{a.verdict} · best {x_label(a.best.step, a.best.epoch)}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,31 +125,6 @@ def _panel_artists(
     return (*finding_marks(cr, axis), *_run_lines(cr, panel, series, axis, opts, prefix), *best_marks(cr, axis, series))
 
 
-def _legend_cols(width: float, labels: Sequence[str]) -> int:
-    """As many legend columns as fit the figure's width (one row when they all fit)."""
-    entry_pt = 26 + 4.6 * max((len(lab) for lab in labels), default=1)
-    return max(1, min(len(labels), int(width * 72 // entry_pt)))
-
-
-def _collected_legend(axes: Sequence[AxesPlan], smooth: float, width: float) -> LegendPlan:
-    """The labels of the drawn lines and marks, then the raw/smoothed keys; marks last."""
-    entries: list[LegendEntry] = []
-    seen: set[str] = set()
-    for ap in axes:
-        for a in ap.artists:
-            if a.label and not a.label.startswith("_") and a.label not in seen:
-                entries.append(LegendEntry(a.label))
-                seen.add(a.label)
-    if smooth > 0:
-        extra = [
-            LegendEntry("raw points", LegendKey("#777777", alpha=0.35, linewidth=0.8, marker="o", markersize=2.5)),
-            LegendEntry(f"smoothed (weight {smooth:g})", LegendKey("#777777", linewidth=1.8)),
-        ]
-        entries += [e for e in extra if e.label not in seen]
-    entries.sort(key=lambda e: (e.label in MARK_LABELS, MARK_LABELS.index(e.label) if e.label in MARK_LABELS else 0))
-    return LegendPlan(tuple(entries), "outside lower center", _legend_cols(width, [e.label for e in entries]))
-
-
 def _left_out(runs: Sequence[ChartRun], opts: ChartOptions) -> list[LeftOut]:
     return [
         LeftOut(safe_text(cr.name), safe_text(s.tag), why) for cr in runs for s, why in unselected(cr, opts.metrics)
@@ -220,49 +162,99 @@ def plan_single(cr: ChartRun, opts: ChartOptions | None = None) -> ChartPlan:
         ))  # fmt: skip
     title = safe_text(opts.title) if opts.title else shorten(safe_text(cr.name), RUN_WIDTH)
     return ChartPlan(
-        "single", size, (len(heights), layout_cols), heights, tuple(axes), axis, f"{title}\n{_subtitle(cr)}",
-        _collected_legend(axes, opts.smooth, size[0]), tuple(_left_out([cr], opts)), label_every_x=True,
+        "single", size, (len(heights), layout_cols), heights, tuple(axes), axis, f"{title}\n{subtitle(cr)}",
+        collected_legend(axes, opts.smooth, size[0]), tuple(_left_out([cr], opts)), label_every_x=True,
     )  # fmt: skip
 
 
-def plan_grid(runs: Sequence[ChartRun], opts: ChartOptions | None = None) -> ChartPlan:
-    """Several runs side by side: one column per model, one row per kind of metric.
+def wrap_columns(n: int) -> int:
+    """Columns of a side-by-side chart of ``n`` cells: all in one row up to ``MAX_COLUMNS``, then
+    rows of at most ``MAX_COLUMNS``, balanced (10 cells are 2 rows of 5, not 6 + 4)."""
+    if n <= MAX_COLUMNS:
+        return max(n, 1)
+    return math.ceil(n / math.ceil(n / MAX_COLUMNS))
 
-    Each row shares its y axis, so a lower curve is a lower value whichever column it is in.
+
+def plan_grid(
+    runs: Sequence[ChartRun], opts: ChartOptions | None = None, groups: Sequence[RunGroup] = (), limit: int = MAX_CELLS
+) -> ChartPlan:
+    """Several runs side by side: a column per model and a row per kind of metric, wrapped.
+
+    Each kind of metric shares its y axis across the chart, so a lower curve is a lower value
+    whichever cell it is in. Past ``MAX_COLUMNS`` runs the columns wrap into rows of blocks; past
+    ``limit`` runs only the best are drawn, then the best ``groups`` as mean and band
+    (``chart_groups``), and the title says what was left out.
     """
     opts = opts or ChartOptions()
     check_smooth(opts)
     if not runs:
         raise UsageError("nothing to draw: no runs")
-    panels = plan_panels(runs, opts.metrics)
-    axis = choose_x(runs, panels, opts)
-    n = len(runs)
-    col_w = 3.0 if n <= 3 else 2.5 if n <= 6 else 2.1
-    heights = tuple(0.5 if p.key == "lr" else 1.0 for p in panels)
-    size = opts.size or (max(6.5, col_w * n + 1.0), sum(2.5 * h for h in heights) + 1.9)
-    safe_names = [safe_text(cr.name) for cr in runs]
-    titles = [safe_text(t) for t in opts.column_titles] or short_names(safe_names, 30 if n <= 4 else 22)
+    pick = select(runs, groups, limit)
+    all_titles = [safe_text(t) for t in opts.column_titles]
+    shown = [runs[i] for i in pick.runs]
+    drawn_members = [m for g in pick.groups for m in g.members]
+    panels = plan_panels([*shown, *drawn_members], opts.metrics)
+    axis = choose_x([*shown, *drawn_members], panels, opts)
+    n = len(shown) + len(pick.groups)
+    cols = wrap_columns(n)
+    block_rows = math.ceil(n / cols)
+    col_w = 3.0 if cols <= 3 else 2.5 if cols <= 4 else 2.4
+    block = [0.5 if p.key == "lr" else 1.0 for p in panels]
+    heights = tuple(block * block_rows)
+    row_h = 2.5 if block_rows == 1 else 2.1
+    size = opts.size or (max(6.5, col_w * cols + 1.0), sum(row_h * h for h in heights) + 0.35 * block_rows + 1.9)
+    safe_names = [safe_text(cr.name) for cr in shown]
+    width = 30 if cols <= 4 else 22
+    titles = [all_titles[i] for i in pick.runs if i < len(all_titles)] if all_titles else []
+    titles = titles if len(titles) == len(shown) else short_names(safe_names, width)
+    titles += [f"group {shorten(g.label, width)}\nn={len(g.members)} · {BAND_WORDS}" for g in pick.groups]
+    per_panel = [[panel_series(cr, p, opts.metrics) for cr in shown] for p in panels]
     axes: list[AxesPlan] = []
-    for r, panel in enumerate(panels):
-        per_run = [panel_series(cr, panel, opts.metrics) for cr in runs]
-        values = [s.values for series in per_run for s in series]
-        log = log_scale(panel, values, opts)
-        ylim = robust_ylim(values, log)
-        first = len(axes)
-        for c, (cr, series) in enumerate(zip(runs, per_run)):
-            notes = [Note("not logged", 0.5, 0.5, "center", "center", 8, NOTE_GREY)] if not series else []
-            if ylim and c == 0:
-                notes.append(clipped_note())
-            axes.append(AxesPlan(
-                panel, (r, c, c + 1), c if r else None, first if c else None,
-                _panel_artists(cr, panel, series, axis, opts, f"{cr.name}:"), log, ylim, tuple(notes),
-                f"{titles[c]}\n{_subtitle_short(cr)}" if r == 0 else "", "center", 9, False,
-                axis.label if r == len(panels) - 1 else "", metric_text(panel.title) if c == 0 else "",
-                ylabel_bold=True, y_tick_labels=c == 0, small=True, run=safe_names[c],
-            ))  # fmt: skip
+    first_of_panel: dict[int, int] = {}
+    for br in range(block_rows):
+        for r, panel in enumerate(panels):
+            values = [s.values for series in per_panel[r] for s in series]
+            values += [s.values for g in pick.groups for m in g.members for s in panel_series(m, panel, opts.metrics)]
+            log = log_scale(panel, values, opts)
+            ylim = robust_ylim(values, log)
+            for c in range(cols):
+                k = br * cols + c
+                if k >= n:
+                    break
+                notes: list[Note] = []
+                if k < len(shown):
+                    cr, series = shown[k], per_panel[r][k]
+                    artists = _panel_artists(cr, panel, series, axis, opts, f"{cr.name}:")
+                    subtitle, run = subtitle_short(cr), safe_names[k]
+                    empty = not series
+                else:
+                    group = pick.groups[k - len(shown)]
+                    artists = group_artists(group, panel, axis, opts)
+                    subtitle, run, empty = "", None, not artists
+                if empty:
+                    notes.append(Note("not logged", 0.5, 0.5, "center", "center", 8, NOTE_GREY))
+                if ylim and k == 0:
+                    notes.append(clipped_note())
+                bottom = r == len(panels) - 1 and k + cols >= n
+                title = (f"{titles[k]}\n{subtitle}" if subtitle else titles[k]) if r == 0 else ""
+                axes.append(AxesPlan(
+                    panel, (br * len(panels) + r, c, c + 1), c if (br or r) else None, first_of_panel.get(r),
+                    artists, log, ylim, tuple(notes), title, "center", 9, False,
+                    axis.label if bottom else "", metric_text(panel.title) if c == 0 else "",
+                    ylabel_bold=True, y_tick_labels=c == 0, small=True, run=run,
+                ))  # fmt: skip
+                first_of_panel.setdefault(r, len(axes) - 1)
+    suptitle = safe_text(opts.title or f"{len(runs)} runs side by side")
+    if pick.note:
+        suptitle += "\n" + pick.note
+    legend = collected_legend(axes, opts.smooth, size[0])
+    if pick.groups:
+        band = LegendEntry(f"group: {BAND_WORDS}", LegendKey(KEY_GREY, linewidth=7, alpha=BAND_ALPHA))
+        legend = replace(legend, entries=(*legend.entries, band))
     return ChartPlan(
-        "grid", size, (len(panels), n), heights, tuple(axes), axis, safe_text(opts.title or f"{n} runs side by side"),
-        _collected_legend(axes, opts.smooth, size[0]), tuple(_left_out(runs, opts)), label_every_x=False,
+        "grid", size, (len(heights), cols), heights, tuple(axes), axis, suptitle,
+        legend, tuple(_left_out(shown, opts)), label_every_x=False,
+        runs_left_out=pick.runs_left_out, note=pick.note,
     )  # fmt: skip
 
 
@@ -358,12 +350,26 @@ def plan_overlay(runs: Sequence[ChartRun], opts: ChartOptions | None = None) -> 
     )  # fmt: skip
 
 
-def plan_for(runs: Sequence[ChartRun], opts: ChartOptions | None = None, overlay: bool = False) -> ChartPlan:
-    """The chart ``losslog plot`` draws: one run alone, several side by side or overlaid."""
+def plan_for(
+    runs: Sequence[ChartRun], opts: ChartOptions | None = None, overlay: bool = False, groups: Sequence[RunGroup] = ()
+) -> ChartPlan:
+    """The chart ``losslog plot`` draws: one run alone, several side by side or overlaid.
+
+    Past ``MAX_CELLS`` runs, side by side draws the best runs and the best groups; an overlay
+    draws the best ``MAX_CELLS`` runs. Either says in its title what was left out.
+    """
     if not runs:
         raise UsageError("nothing to draw: no runs")
     if len(runs) == 1 and not overlay:
         return plan_single(runs[0], opts)
-    if overlay:
-        return plan_overlay(runs, opts)
-    return plan_grid(runs, opts)
+    if not overlay:
+        return plan_grid(runs, opts, groups)
+    pick = select(runs, (), MAX_CELLS)
+    plan = plan_overlay([runs[i] for i in pick.runs], opts)
+    if not pick.note:
+        return plan
+    title = safe_text((opts.title if opts else None) or f"{len(runs)} runs overlaid")
+    rest = plan.suptitle.split("\n", 1)[1:]
+    return replace(
+        plan, suptitle="\n".join([title, pick.note, *rest]), runs_left_out=pick.runs_left_out, note=pick.note
+    )

@@ -39,9 +39,7 @@ def format_event(ev: WatchEvent) -> str | None:
     if k == "run":
         return f"{head} watching {safe_text(ev.message)}"
     if k == "points":
-        shown = ", ".join(
-            f"{safe_text(m)} {_num(v)} @{_step(s)} ({t})" for m, s, v, t in ev.latest[:6]
-        )
+        shown = ", ".join(f"{safe_text(m)} {_num(v)} @{_step(s)} ({t})" for m, s, v, t in ev.latest[:6])
         return f"{head} {ev.points} new point(s)" + (f"; {shown}" if shown else "")
     if k in ("finding", "finding_changed", "finding_resolved") and ev.finding is not None:
         f = ev.finding

@@ -99,9 +99,7 @@ class RunState:
         self.last_analysis = now
         self.analysis = result
         self.run = run
-        latest = tuple(
-            (m.display, m.last_step, m.last, m.trend) for m in result.metrics if m.goal is not None
-        )
+        latest = tuple((m.display, m.last_step, m.last, m.trend) for m in result.metrics if m.goal is not None)
         events.append(WatchEvent("points", self.name, now, points=new_points, latest=latest))
         current = {finding_key(f): f for f in result.findings if f.code != "generalization_gap"}
         for key, f in current.items():

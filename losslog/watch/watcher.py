@@ -25,17 +25,12 @@ from pathlib import Path
 from losslog.analysis import AnalysisOptions
 from losslog.errors import InputError
 from losslog.readers import registry
+from losslog.watch.event_feeds import EventFolderFeed
 from losslog.watch.events import WatchEvent
-from losslog.watch.feeds import (
-    HEADER_LINE_READERS,
-    JSON_LINE_READERS,
-    EventFolderFeed,
-    Feed,
-    LineFeed,
-    WholeFeed,
-)
+from losslog.watch.feeds import HEADER_LINE_READERS, JSON_LINE_READERS, Feed, LineFeed, WholeFeed
 from losslog.watch.layout import Layout, RunSpec
 from losslog.watch.state import RunState
+from losslog.watch.text_feed import TextLineFeed
 
 
 @dataclass
@@ -179,6 +174,8 @@ def _feed_for(spec: RunSpec) -> Feed:
     line_reader = spec.reader.name in HEADER_LINE_READERS | JSON_LINE_READERS
     if spec.kind == "file" and line_reader and not _utf16(spec.path):
         return LineFeed(spec.path, spec.reader)
+    if spec.kind == "file" and spec.reader.name == "text" and not _utf16(spec.path):
+        return TextLineFeed(spec.path, spec.reader)
     return WholeFeed(spec.path, spec.reader)
 
 

@@ -31,6 +31,7 @@ from typer.testing import CliRunner
 from losslog.cli import app
 from losslog.errors import ExitCode
 from tests.fuzz import strategies as hs
+from tests.fuzz.event_strategies import hostile_event_file
 
 EXAMPLES = int(os.environ.get("LOSSLOG_FUZZ_EXAMPLES", "12"))
 #: seconds one command may take on any generated input (inputs are small; a loaded CI machine)
@@ -136,4 +137,11 @@ def test_hostile_yaml_beside_metrics(folder: hs.Folder) -> None:
 @fuzz
 @given(st.one_of(hs.hostile_mlflow(), hs.hostile_text_log(), hs.raw_bytes()))
 def test_hostile_stores_text_logs_and_bytes(folder: hs.Folder) -> None:
+    assert_properties(folder)
+
+
+@fuzz
+@given(hostile_event_file())
+def test_hostile_event_files(folder: hs.Folder) -> None:
+    """Valid records around hostile lengths, payloads, tags and values; flipped and cut bytes."""
     assert_properties(folder)

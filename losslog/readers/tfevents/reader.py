@@ -18,6 +18,7 @@ from losslog.readers.tfevents.records import (
     buffer_from_file,
     header_crc_ok,
     record_table,
+    resync,
     walk,
 )
 from losslog.readers.tfevents.result import EventScalars
@@ -76,6 +77,7 @@ def _decode_windows(path: Path) -> EventScalars | None:
     complete record, the rest is carried over). Returns None on any damaged record header: the
     caller then decodes the whole file at once, which knows how to resynchronize."""
     session = Session(str(path))
+    size = path.stat().st_size
     with path.open("rb") as fh:
         carry = np.zeros(0, dtype=np.uint8)
         want = _WINDOW
@@ -96,11 +98,14 @@ def _decode_windows(path: Path) -> EventScalars | None:
                 need = 16 + int(buf.u64[stop])
             decode_records(session, buf, offs, lens)
             if eof:
+                if stop + 12 <= n and resync(buf, stop + 1) is not None:
+                    return None  # whole records after a length that lies: the whole-file path skips just it
                 session.result.truncated = stop < n
                 break
             carry = arr[stop:n].copy()
             session.base += stop
-            want = max(_WINDOW, need - len(carry))
+            left = size - session.base - len(carry)  # never ask for more than the file holds
+            want = max(1, min(max(_WINDOW, need - len(carry)), left))
             del buf, arr, offs, lens
     return session.finish()
 

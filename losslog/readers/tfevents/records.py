@@ -136,7 +136,7 @@ def header_crc_ok(buf: Buffer, offs: np.ndarray, lens: np.ndarray) -> np.ndarray
     return np.asarray(stored == expect)
 
 
-def _resync(buf: Buffer, start: int, limit: int | None = None) -> int | None:
+def resync(buf: Buffer, start: int, limit: int | None = None) -> int | None:
     """The first position at or after ``start`` where a complete record with valid header and data
     CRCs begins: reading goes on after a corrupted length. Vectorized over 1 MB windows."""
     n = buf.n
@@ -185,7 +185,24 @@ def record_table(buf: Buffer, session: Session) -> tuple[np.ndarray, np.ndarray]
                 if masked_crc32c(raw, stop, stop + 8) != int(buf.u32[stop + 8]):
                     bad_at = stop
                 else:
-                    session.result.truncated = True
+                    # A sound header whose record passes the end: the writer's last record, cut
+                    # off, unless whole records follow it, in which case the length lies (a
+                    # hostile or corrupted 2^63) and only that record is lost, not the rest.
+                    later = resync(buf, stop + 1)
+                    if later is None:
+                        session.result.truncated = True
+                    else:
+                        all_offs.append(offs)
+                        all_lens.append(lens)
+                        found += len(offs)
+                        claimed = int(buf.u64[stop])
+                        session.problem(
+                            stop,
+                            f"record at byte offset {{at}} claims {claimed} bytes, past the end of the file; "
+                            f"skipped {later - stop} bytes",
+                        )
+                        pos = later
+                        continue
             elif stop < n:
                 session.result.truncated = True
         all_offs.append(offs)
@@ -194,11 +211,11 @@ def record_table(buf: Buffer, session: Session) -> tuple[np.ndarray, np.ndarray]
         if bad_at < 0:
             break
         if bad_at == 0 and not found:
-            nxt = _resync(buf, 1, limit=1 << 20)
+            nxt = resync(buf, 1, limit=1 << 20)
             if nxt is None:
                 raise NotAnEventFile(f"{session.result.path}: not a TensorBoard event file (no valid record header)")
         else:
-            nxt = _resync(buf, bad_at + 1)
+            nxt = resync(buf, bad_at + 1)
         if nxt is None:
             session.problem(bad_at, "bad record header CRC at byte offset {at}; the rest is unreadable")
             break
