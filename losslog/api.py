@@ -26,7 +26,6 @@ from losslog.errors import ExitCode, LossLogError, UsageError
 from losslog.gate import GateResult, RuleResult, gate_exit_code, judge, load_baseline, parse_spec
 from losslog.gate.baseline import baseline_from_analysis
 from losslog.model import Run
-from losslog.readers.discover import discover
 from losslog.report import Report, build_report, report_to_dict
 from losslog.sweep import SweepTable, build_sweep, parse_sweep_spec
 
@@ -80,7 +79,9 @@ def read(
     for item in items:
         if not isinstance(item, (str, os.PathLike)):
             raise TypeError(f"read() takes paths (str or Path), not {type(item).__name__}")
-    found = discover([Path(p) for p in items], fmt=log_format, keep_all=keep_all, raise_unexpected=raise_unexpected)
+    from losslog.remote.inputs import discover_inputs  # URLs (s3://, gs:// ...) too; local paths: discover
+
+    found = discover_inputs(items, fmt=log_format, keep_all=keep_all, raise_unexpected=raise_unexpected)
     if errors == "raise" and found.errors:
         raise found.errors[0]
     return Runs(found.runs, found.errors, found.ignored)

@@ -24,12 +24,14 @@ from losslog.cli.common import (
     format_option,
     split_format,
     with_analysis_options,
+    with_remote_options,
+    with_scheduler_option,
     write_output,
 )
-from losslog.cli.loading import JobsOpt, NoCacheOpt, analyze_inputs
+from losslog.cli.loading import JobsOpt, NoCacheOpt, analyze_inputs, load_baseline_input
 from losslog.config import Config, load_config
 from losslog.errors import LossLogError, UsageError
-from losslog.gate import load_baseline, parse_spec
+from losslog.gate import parse_spec
 from losslog.gate.evaluate import evaluate
 from losslog.output import print_error, print_warning
 from losslog.render.base import RenderContext
@@ -98,14 +100,16 @@ CHECK_RENDERERS = check_renderers(_gate_text)
 
 @app.command(cls=ConfiguredCommand)
 @handle_errors
+@with_scheduler_option
+@with_remote_options
 @with_analysis_options()
 def check(
     ctx: typer.Context,
     paths: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Argument(
             metavar="PATH",
-            help="Log files or folders (default: `paths` from the config file).",
+            help="Log files or folders, or their URLs (s3://, gs:// ...) (default: `paths` from the config file).",
             show_default=False,
         ),
     ] = None,
@@ -128,11 +132,11 @@ def check(
         ),
     ] = None,
     baseline: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--baseline",
             metavar="PATH",
-            help="A baseline log, folder, or JSON report saved by `losslog report -f json`.",
+            help="A baseline log, folder, or JSON report saved by `losslog report -f json` (a path or a URL).",
         ),
     ] = None,
     max_regression: Annotated[
@@ -186,7 +190,7 @@ def check(
     batch = analyze_inputs(run_paths, fmt_in, keep_all, verbose, options, jobs=jobs, no_cache=no_cache, extremes=True)
     report = batch.report
     if baseline is not None:
-        baselines = load_baseline(baseline, fmt_in, keep_all, options, app_context().traceback)
+        baselines = load_baseline_input(baseline, fmt_in, keep_all, options, app_context().traceback)
         spec = spec.with_baseline(baselines, str(baseline))
     gate = evaluate(report.runs, spec, {e.name: e.extremes or {} for e in batch.entries})
     outcome = GateOutcome(report, gate)

@@ -31,7 +31,21 @@ DEFAULTS = AnalysisOptions()
 PathsArg = Annotated[
     list[Path],
     typer.Argument(
-        help="Log files or folders (folders are walked; every log found is a run).", show_default=False, metavar="PATH"
+        help="Log files or folders on this machine (folders are walked; every log found is a run; "
+        "URLs of object storage are read by report, compare, plot, check and export, not here).",
+        show_default=False,
+        metavar="PATH",
+    ),
+]
+#: the inputs of report, compare, plot, check and export: paths or URLs (kept as text: ``Path``
+#: would fold the ``//`` of ``s3://``)
+InputsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Log files or folders (folders are walked; every log found is a run), or URLs of them in "
+        "object storage: s3://, gs://, az://, https:// ... (needs losslog[s3], [gcs], [azure] or [remote]).",
+        show_default=False,
+        metavar="PATH",
     ),
 ]
 LogFormatOpt = Annotated[
@@ -136,6 +150,115 @@ def with_analysis_options(exclude: tuple[str, ...] = ()) -> Callable[[F], F]:
         return cast(F, wrapper)
 
     return decorate
+
+
+#: where ``with_remote_options`` leaves the ``StorageOptions`` for the loading code (click's context)
+STORAGE_META = "losslog.storage"
+_REMOTE_PARAMS = (
+    inspect.Parameter(
+        "anon",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=False,
+        annotation=Annotated[
+            bool, typer.Option("--anon", help="Object storage: read without credentials (public buckets).")
+        ],
+    ),
+    inspect.Parameter(
+        "endpoint_url",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[
+            str | None,
+            typer.Option(
+                "--endpoint-url", metavar="URL", help="Object storage: an S3-compatible server (MinIO, Ceph ...)."
+            ),
+        ],
+    ),
+    inspect.Parameter(
+        "storage_option",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[
+            list[str] | None,
+            typer.Option(
+                "--storage-option",
+                metavar="KEY=VALUE",
+                help="Object storage: an fsspec option of the file system (repeatable; dotted keys nest: "
+                "client_kwargs.region_name=eu-west-1).",
+            ),
+        ],
+    ),
+)
+
+
+def with_remote_options(func: F) -> F:
+    """Give a reading command ``--anon``, ``--endpoint-url`` and ``--storage-option``; their
+    ``StorageOptions`` go on click's context (``STORAGE_META``), where the loading code finds them."""
+    sig = inspect.signature(func, eval_str=True)
+    own = list(sig.parameters.values())
+    names = [p.name for p in _REMOTE_PARAMS]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from losslog.cli.app import current_click_context
+        from losslog.remote.storage import make_options
+
+        given = {n: kwargs.pop(n) for n in names if n in kwargs}
+        ctx = current_click_context()
+        if ctx is not None:
+            ctx.meta[STORAGE_META] = make_options(
+                bool(given.get("anon")), given.get("endpoint_url"), given.get("storage_option")
+            )
+        return func(*args, **kwargs)
+
+    keyword = [p for p in own if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    positional = [p for p in own if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+    params = positional + keyword + list(_REMOTE_PARAMS)
+    wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params if p.annotation is not p.empty}
+    return cast(F, wrapper)
+
+
+#: where ``with_scheduler_option`` leaves ``--scheduler`` for the loading code
+SCHEDULER_META = "losslog.scheduler"
+_SCHEDULER = inspect.Parameter(
+    "scheduler",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=None,
+    annotation=Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Read and analyse the runs on a Dask cluster: tcp://HOST:PORT of its scheduler, or 'local' for a "
+            "LocalCluster on this machine (default: $LOSSLOG_SCHEDULER, else this machine's processes). "
+            "Needs losslog[dask].",
+        ),
+    ],
+)
+
+
+def with_scheduler_option(func: F) -> F:
+    """Give a command that reads through the engine ``--scheduler`` (left on click's context)."""
+    sig = inspect.signature(func, eval_str=True)
+    own = list(sig.parameters.values())
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from losslog.cli.app import current_click_context
+
+        scheduler = kwargs.pop("scheduler", None)
+        ctx = current_click_context()
+        if ctx is not None:
+            ctx.meta[SCHEDULER_META] = scheduler
+        return func(*args, **kwargs)
+
+    keyword = [p for p in own if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    positional = [p for p in own if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+    params = [*positional, *keyword, _SCHEDULER]
+    wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params if p.annotation is not p.empty}
+    return cast(F, wrapper)
 
 
 def split_format(value: str | None, outputs: Sequence[Renderer[Any]]) -> tuple[Renderer[Any], str | None]:

@@ -13,16 +13,18 @@ from losslog.analysis.compare import options_for, rank_runs
 from losslog.analysis.run_analysis import analyze
 from losslog.cli.app import app, handle_errors
 from losslog.cli.common import (
+    InputsArg,
     KeepAllOpt,
     LogFormatOpt,
     OutputOpt,
-    PathsArg,
     VerboseOpt,
     emit,
     finish,
     format_option,
     split_format,
     with_analysis_options,
+    with_remote_options,
+    with_scheduler_option,
 )
 from losslog.cli.loading import JobsOpt, NoCacheOpt, analyze_inputs, load_runs
 from losslog.errors import LossLogError
@@ -51,9 +53,11 @@ def compare_report(runs: list[Any], errors: list[LossLogError], options: Any) ->
 
 @app.command()
 @handle_errors
+@with_scheduler_option
+@with_remote_options
 @with_analysis_options()
 def compare(
-    paths: PathsArg,
+    paths: InputsArg,
     format: Annotated[str | None, format_option(COMPARE_RENDERERS)] = None,
     output: OutputOpt = None,
     plot: Annotated[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,7 +12,8 @@ import typer
 
 from losslog.analysis import AnalysisOptions
 from losslog.model import Run
-from losslog.readers.discover import Discovery, discover
+from losslog.readers.discover import Discovery
+from losslog.remote.inputs import discover_inputs
 from losslog.report import Report, build_report
 
 if TYPE_CHECKING:
@@ -36,11 +38,37 @@ def _line(text: str, style: str = "") -> Text:
     return Text(safe_text(text), style=style)
 
 
-def load_runs(paths: list[Path], log_format: str | None, keep_all: bool, verbose: bool) -> Discovery:
-    """Discover runs; a spinner on stderr (only on a terminal) names the file being read."""
+def storage_options() -> Any:
+    """The running command's ``--anon`` / ``--endpoint-url`` / ``--storage-option`` (or None)."""
+    from losslog.cli.app import current_click_context
+    from losslog.cli.common import STORAGE_META
+
+    ctx = current_click_context()
+    return ctx.meta.get(STORAGE_META) if ctx is not None else None
+
+
+def scheduler_engine() -> Any:
+    """A ``DaskEngine`` when ``--scheduler`` (or ``LOSSLOG_SCHEDULER``) names one, else None (the
+    plain local engine: Dask is not even imported)."""
+    from losslog.cli.app import current_click_context
+    from losslog.cli.common import SCHEDULER_META
+
+    ctx = current_click_context()
+    address = ctx.meta.get(SCHEDULER_META) if ctx is not None else None
+    address = address or os.environ.get("LOSSLOG_SCHEDULER") or None
+    if not address:
+        return None
+    from losslog.engine.dask import DaskEngine
+
+    return DaskEngine(address, storage=storage_options())
+
+
+def load_runs(paths: Sequence[str | Path], log_format: str | None, keep_all: bool, verbose: bool) -> Discovery:
+    """Discover runs (paths or URLs); a spinner on stderr (only on a terminal) names the file being read."""
     from losslog.cli.app import app_context
 
     raise_ = app_context().traceback  # --traceback: a reader's bug shows its stack
+    storage = storage_options()
     console = stderr_console()
     if console.is_terminal:
         with console.status("reading logs …") as status:
@@ -48,15 +76,26 @@ def load_runs(paths: list[Path], log_format: str | None, keep_all: bool, verbose
             def on_path(p: Path) -> None:
                 status.update(_line(f"reading {p}"))
 
-            found = discover(paths, fmt=log_format, keep_all=keep_all, on_path=on_path, raise_unexpected=raise_)
+            found = discover_inputs(
+                paths, log_format, keep_all, on_path=on_path, raise_unexpected=raise_, storage=storage
+            )
     else:
-        found = discover(paths, fmt=log_format, keep_all=keep_all, raise_unexpected=raise_)
+        found = discover_inputs(paths, log_format, keep_all, raise_unexpected=raise_, storage=storage)
     if verbose:
+        mirrors = getattr(found, "mirrors", None)
+        if mirrors is not None:
+            console.print(_line(_fetched(mirrors), "dim"))
+        show = getattr(found, "show", str)  # a mirrored file is named by its URL
         for p in found.ignored:
-            console.print(_line(f"skipped (not a log): {p}{_why(p)}", "dim"))
+            console.print(_line(f"skipped (not a log): {show(p)}{_why(p)}", "dim"))
         for run in found.runs:
             console.print(_line(f"read {run.source} as {run.format}: run {run.name!r}, {len(run)} points", "dim"))
     return found
+
+
+def _fetched(mirrors: Any) -> str:
+    """What the object store was asked for (``--verbose``): unchanged objects cost nothing."""
+    return f"object store: {mirrors.fetched_objects} objects, {mirrors.fetched_bytes:,} bytes fetched"
 
 
 def _why(path: Path) -> str:
@@ -70,15 +109,44 @@ def _why(path: Path) -> str:
         return ""
 
 
+def load_baseline_input(
+    baseline: str, log_format: str | None, keep_all: bool, options: AnalysisOptions, raise_unexpected: bool
+) -> list[Any]:
+    """``check --baseline``: a path, or a URL mirrored first (its errors name the URL)."""
+    import dataclasses
+
+    from losslog.errors import LossLogError
+    from losslog.gate import load_baseline
+    from losslog.remote.inputs import as_input, to_url
+
+    item = as_input(baseline)
+    if isinstance(item, Path):
+        return load_baseline(item, log_format, keep_all, options, raise_unexpected)
+    from losslog.remote.mirror import sync
+    from losslog.remote.storage import StorageOptions
+
+    mirrored = sync(item, storage_options() or StorageOptions(), log_format)
+    if mirrored.errors:
+        raise mirrored.errors[0]
+    roots = {str(mirrored.local): mirrored.url}
+    try:
+        found = load_baseline(mirrored.local, log_format, keep_all, options, raise_unexpected)
+        return [dataclasses.replace(b, source=to_url(b.source, roots)) for b in found]
+    except LossLogError as exc:
+        exc.source = to_url(exc.source, roots) if exc.source else mirrored.url
+        exc.message = exc.message.replace(str(mirrored.local), mirrored.url)
+        raise
+
+
 def load_report(
-    paths: list[Path], log_format: str | None, keep_all: bool, verbose: bool, options: AnalysisOptions
+    paths: Sequence[str | Path], log_format: str | None, keep_all: bool, verbose: bool, options: AnalysisOptions
 ) -> Report:
     found = load_runs(paths, log_format, keep_all, verbose)
     return build_report(found.runs, found.errors, options)
 
 
 def load_runs_and_report(
-    paths: list[Path], log_format: str | None, keep_all: bool, verbose: bool, options: AnalysisOptions
+    paths: Sequence[str | Path], log_format: str | None, keep_all: bool, verbose: bool, options: AnalysisOptions
 ) -> tuple[list[Run], Report]:
     """The runs (their points, for charts) and their report, read once.
 
@@ -116,7 +184,7 @@ def progress_wanted(console: Console) -> bool:
 
 
 def analyze_inputs(
-    paths: list[Path],
+    paths: Sequence[str | Path],
     log_format: str | None,
     keep_all: bool,
     verbose: bool,
@@ -131,15 +199,25 @@ def analyze_inputs(
     cache; the report is the one ``build_report`` gives for ``load_runs`` (the tests compare them)."""
     from losslog.cli.app import app_context
     from losslog.engine.batch import analyze_paths
+    from losslog.remote.batch import rename_batch
+    from losslog.remote.inputs import as_input, has_url, mirror_inputs
     from losslog.runcache import RunCache
 
     console = stderr_console()
+    # URLs: listed and mirrored (only the claimed files fetched) before the walk; the cache then
+    # knows a mirrored file by its local copy, which changes only when the object's ETag does
+    mirrors = mirror_inputs(paths, log_format, storage_options()) if has_url(paths) else None
+    local = mirrors.paths if mirrors is not None else [Path(as_input(p)) for p in paths]
     cache = None if no_cache else RunCache()
     bar = _Progress(console) if progress_wanted(console) else None
+    engine = scheduler_engine()
+    if engine is not None and mirrors is not None:
+        engine.roots = dict(mirrors.roots)  # a worker lacking a mirrored run fetches it itself
     try:
         result = analyze_paths(
-            paths,
+            local,
             options,
+            engine=engine,
             log_format=log_format,
             keep_all=keep_all,
             mode=mode,
@@ -153,12 +231,19 @@ def analyze_inputs(
     finally:
         if bar:
             bar.stop()
+        if engine is not None:
+            engine.close()
         if cache is not None:
             cache.flush()
             cache.close()
+    if mirrors is not None:
+        result = rename_batch(result, mirrors)
     if verbose:
+        if mirrors is not None:
+            console.print(_line(_fetched(mirrors), "dim"))
+        show = mirrors.show if mirrors is not None else str
         for p in result.ignored:
-            console.print(_line(f"skipped (not a log): {p}{_why(p)}", "dim"))
+            console.print(_line(f"skipped (not a log): {show(p)}{_why(p)}", "dim"))
         for e in result.entries:
             console.print(_line(f"read {e.source} as {e.format}: run {e.name!r}, {e.points} points", "dim"))
         if cache is not None:

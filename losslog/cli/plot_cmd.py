@@ -13,12 +13,13 @@ from losslog.analysis import AnalysisOptions
 from losslog.cli.app import app, handle_errors
 from losslog.cli.common import (
     DEFAULTS,
+    InputsArg,
     KeepAllOpt,
     LogFormatOpt,
-    PathsArg,
     VerboseOpt,
     finish,
     with_analysis_options,
+    with_remote_options,
 )
 from losslog.cli.loading import load_runs_and_report
 from losslog.errors import UsageError
@@ -94,9 +95,10 @@ def parse_metrics(items: list[str] | None) -> tuple[str, ...]:
 
 @app.command()
 @handle_errors
+@with_remote_options
 @with_analysis_options(exclude=("smooth",))
 def plot(
-    paths: PathsArg,
+    paths: InputsArg,
     output: ImageOutputOpt,
     overlay: Annotated[
         bool, typer.Option("--overlay", help="Several runs: draw the models in the same panels, one colour each.")

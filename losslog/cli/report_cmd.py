@@ -9,10 +9,10 @@ import typer
 from losslog.analysis import AnalysisOptions
 from losslog.cli.app import app, handle_errors
 from losslog.cli.common import (
+    InputsArg,
     KeepAllOpt,
     LogFormatOpt,
     OutputOpt,
-    PathsArg,
     VerboseOpt,
     check_output,
     emit,
@@ -21,6 +21,8 @@ from losslog.cli.common import (
     split_format,
     terminal_layout,
     with_analysis_options,
+    with_remote_options,
+    with_scheduler_option,
     write_output,
 )
 from losslog.cli.loading import JobsOpt, NoCacheOpt, analyze_inputs, load_runs, load_runs_and_report
@@ -32,9 +34,11 @@ from losslog.render.report_formats import REPORT_RENDERERS
 
 @app.command()
 @handle_errors
+@with_scheduler_option
+@with_remote_options
 @with_analysis_options()
 def report(
-    paths: PathsArg,
+    paths: InputsArg,
     format: Annotated[str | None, format_option(REPORT_RENDERERS)] = None,
     output: OutputOpt = None,
     embed: Annotated[
@@ -67,8 +71,9 @@ def report(
 
 @app.command()
 @handle_errors
+@with_remote_options
 def export(
-    paths: PathsArg,
+    paths: InputsArg,
     format: Annotated[str | None, format_option(EXPORT_RENDERERS)] = None,
     output: OutputOpt = None,
     log_format: LogFormatOpt = None,
