@@ -131,6 +131,7 @@ _value = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(-(10**6), 10**6),
     st.text(max_size=5),
+    st.sampled_from(["nan", "NAN", " inf", "-Infinity", "abc", "1.5"]),
     st.none(),
     st.booleans(),
 )
@@ -147,10 +148,17 @@ def test_detectron2_keeps_every_number_in_write_order(tmp_path: Path, records: l
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     run = Detectron2Reader().read(path)[0]
     for key in ("total_loss", "lr", "bbox/AP", "note"):
+        # numbers, and the words for a non-finite value written as text ("nan", " INF "): the same
+        # evidence of divergence (issue 13); any other string is a label, never a value
+        nonfinite = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
         want = [
-            (float(r["iteration"]), float(r[key]))  # type: ignore[arg-type]
+            (float(r["iteration"]), float(v.strip().lower() if isinstance(v, str) else v))  # type: ignore[arg-type]
             for r in records
-            if isinstance(r.get(key), (int, float)) and not isinstance(r.get(key), bool)
+            if (v := r.get(key)) is not None
+            and (
+                (isinstance(v, (int, float)) and not isinstance(v, bool))
+                or (isinstance(v, str) and v.strip().lower() in nonfinite)
+            )
         ]
         sub = run.frame[run.frame["tag"] == key]
         got = list(zip(sub["step"].tolist(), sub["value"].tolist(), strict=True))
